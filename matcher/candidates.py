@@ -1,0 +1,168 @@
+"""Eligible (resident, volunteer) pairs, found without a loop over all pairs.
+
+A spatial index (a k-d tree on points of the unit sphere, where straight-line chord length
+grows with great-circle distance) proposes only the volunteers within reach of a resident;
+every other rule is then applied as a vectorised filter over those pairs. The rules are
+applied in a fixed order and the survivors after each one are counted per resident, so a
+report can say which rule leaves a resident with nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from matcher.problem import EARTH_RADIUS_KM, NO_GENDER, Problem
+from matcher.scenario.model import Window
+
+# The rules in the order they are applied, with the words a coordinator reads.
+RULES: tuple[tuple[str, str], ...] = (
+    ("distance", "no volunteer lives within reach (H1 distance)"),
+    ("safeguarding", "no volunteer within reach has a valid safeguarding check (H10)"),
+    ("excluded", "every volunteer within reach is excluded by the resident (H8)"),
+    ("gender", "no volunteer within reach meets the required gender (H8)"),
+    ("language", "no volunteer within reach speaks a required language (H8)"),
+    ("skills", "no volunteer within reach has the skills a need asks (H4)"),
+    ("time", "no volunteer within reach is free during a need's windows long enough (H3)"),
+)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Pairs that pass every pair-level hard rule, sorted by (resident, volunteer)."""
+
+    resident: np.ndarray
+    volunteer: np.ndarray
+    distance_km: np.ndarray
+    # survivors[rule][resident]: candidates left for that resident after the rule
+    survivors: dict[str, np.ndarray]
+    nearest_km: np.ndarray  # nearest volunteer's travel distance per resident (inf if none)
+
+    def __len__(self) -> int:
+        return len(self.resident)
+
+    def first_blocking_rule(self, resident: int) -> str | None:
+        """The first rule after which this resident has no candidate left, if any."""
+        for rule, _ in RULES:
+            if self.survivors[rule][resident] == 0:
+                return rule
+        return None
+
+
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lmb = np.radians(lat), np.radians(lon)
+    return np.column_stack((np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)))
+
+
+def candidate_pairs(problem: Problem) -> Candidates:
+    """Every (resident, volunteer) pair that no pair-level hard rule forbids."""
+    residents, volunteers, distance = pairs_within_reach(problem)
+    nearest = _nearest_km(problem)
+    survivors: dict[str, np.ndarray] = {}
+
+    def keep(rule: str, mask: np.ndarray) -> None:
+        nonlocal residents, volunteers, distance
+        residents, volunteers, distance = residents[mask], volunteers[mask], distance[mask]
+        survivors[rule] = np.bincount(residents, minlength=problem.n_residents)
+
+    keep("distance", np.ones(len(residents), dtype=bool))
+    keep("safeguarding",
+         ~problem.resident_is_child[residents] | problem.volunteer_checked[volunteers])
+    if problem.excluded:
+        excluded = np.array(sorted(problem.excluded), dtype=np.int64)
+        codes = residents * problem.n_volunteers + volunteers
+        keep("excluded", ~np.isin(codes, excluded[:, 0] * problem.n_volunteers + excluded[:, 1]))
+    else:
+        keep("excluded", np.ones(len(residents), dtype=bool))
+    wanted = problem.require_gender[residents]
+    keep("gender", (wanted == NO_GENDER) | (wanted == problem.volunteer_gender[volunteers]))
+    keep("language", _speaks_a_required_language(problem, residents, volunteers))
+    keep("skills", _serves_some_need(problem, residents, volunteers, _skill_fits))
+    keep("time", _serves_some_need(problem, residents, volunteers, _skill_and_time_fit))
+    return Candidates(residents, volunteers, distance, survivors, nearest)
+
+
+def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if problem.n_residents == 0 or problem.n_volunteers == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    tree = cKDTree(unit_vectors(problem.volunteer_lat, problem.volunteer_lon))
+    points = unit_vectors(problem.resident_lat, problem.resident_lon)
+    # Query with the largest cap, then drop pairs beyond each volunteer's own cap.
+    reach_km = float(problem.volunteer_max_distance_km.max()) / problem.detour_factor
+    chord = 2 * np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) * (1 + 1e-9)
+    pairs = tree.query_ball_point(points, r=chord, return_sorted=True)
+    counts = np.fromiter((len(p) for p in pairs), dtype=np.int64, count=len(pairs))
+    residents = np.repeat(np.arange(problem.n_residents, dtype=np.int64), counts)
+    volunteers = (np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs])
+                  if counts.sum() else np.zeros(0, dtype=np.int64))
+    distance = problem.distance_km(residents, volunteers)
+    mask = distance <= problem.volunteer_max_distance_km[volunteers]
+    return residents[mask], volunteers[mask], distance[mask]
+
+
+def _nearest_km(problem: Problem) -> np.ndarray:
+    if problem.n_volunteers == 0:
+        return np.full(problem.n_residents, np.inf)
+    tree = cKDTree(unit_vectors(problem.volunteer_lat, problem.volunteer_lon))
+    _, nearest = tree.query(unit_vectors(problem.resident_lat, problem.resident_lon))
+    return problem.distance_km(np.arange(problem.n_residents), nearest)
+
+
+def _speaks_a_required_language(problem: Problem, residents: np.ndarray,
+                                volunteers: np.ndarray) -> np.ndarray:
+    if problem.require_languages.shape[1] == 0:
+        return np.ones(len(residents), dtype=bool)
+    asks = problem.require_languages[residents]
+    speaks = problem.volunteer_languages[volunteers]
+    return ~asks.any(axis=1) | (asks & speaks).any(axis=1)
+
+
+def _serves_some_need(problem: Problem, residents: np.ndarray, volunteers: np.ndarray,
+                      fits) -> np.ndarray:
+    """True where the volunteer passes `fits` for at least one need of the resident."""
+    ok = np.zeros(len(residents), dtype=bool)
+    first_need = np.searchsorted(problem.need_resident, np.arange(problem.n_residents))
+    need_count = np.bincount(problem.need_resident, minlength=problem.n_residents)
+    for k in range(int(need_count.max()) if len(need_count) else 0):
+        has = need_count[residents] > k
+        needs = first_need[residents[has]] + k
+        result = fits(problem, needs, volunteers[has])
+        ok[np.flatnonzero(has)[result]] = True
+    return ok
+
+
+def _skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+    # A visit by several volunteers pools their skills, so any of them may lack some.
+    shared = problem.need_volunteers_per_visit[needs] > 1
+    wanted = problem.service_skills[problem.need_service[needs]]
+    has = problem.volunteer_skills[volunteers]
+    return shared | ~(wanted & ~has).any(axis=1)
+
+
+def _time_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+    """Some window of the need and of the volunteer overlap for at least the duration."""
+    need_pattern = problem.need_window_pattern[needs]
+    volunteer_pattern = problem.volunteer_window_pattern[volunteers]
+    n_patterns = len(problem.window_patterns)
+    codes = need_pattern * n_patterns + volunteer_pattern
+    unique, inverse = np.unique(codes, return_inverse=True)
+    longest = np.array([_longest_overlap(problem.window_patterns[code // n_patterns],
+                                         problem.window_patterns[code % n_patterns])
+                        for code in unique.tolist()], dtype=np.int64)
+    return longest[inverse] >= problem.need_duration[needs]
+
+
+def _skill_and_time_fit(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+    return _skill_fits(problem, needs, volunteers) & _time_fits(problem, needs, volunteers)
+
+
+def _longest_overlap(first: tuple[Window, ...], second: tuple[Window, ...]) -> int:
+    best = 0
+    for a in first:
+        for b in second:
+            if a.day == b.day:
+                best = max(best, min(a.end, b.end) - max(a.start, b.start))
+    return best

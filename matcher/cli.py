@@ -1,0 +1,116 @@
+"""The `matcher` command: a thin argparse layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from matcher import __version__
+from matcher.errors import ScenarioError
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.run(args)
+    except ScenarioError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matcher",
+        description="Volunteer rosters for community care: validate scenarios, check rosters, "
+        "generate synthetic cities.",
+    )
+    parser.add_argument("--version", action="version", version=f"matcher {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", help="check a scenario and report what it asks and offers",
+        description="Read and validate a scenario. On success print a short report; on bad "
+        "input list every problem and exit 2.")
+    validate.add_argument("scenario", help="scenario YAML file")
+    validate.add_argument("--config", action="append", default=[], metavar="FILE",
+                          help="config file merged over the scenario's own (repeatable)")
+    validate.set_defaults(run=_run_validate)
+
+    check = commands.add_parser(
+        "check", help="verify a roster folder against every hard rule",
+        description="Verify a roster folder against the hard rules H1-H10 and the output "
+        "contract. Exit 0 if it holds, 1 if any rule is broken, 2 on bad input.")
+    check.add_argument("scenario", help="scenario YAML file the roster was made for")
+    check.add_argument("roster_dir", help="roster folder (assignments.csv, visits.csv, ...)")
+    check.add_argument("--config", action="append", default=[], metavar="FILE",
+                       help="config file the roster was solved with (repeatable)")
+    check.set_defaults(run=_run_check)
+
+    generate = commands.add_parser(
+        "generate", help="write a seeded synthetic scenario (YAML + CSV tables)",
+        description="Write a realistic synthetic scenario for a station, a district or a "
+        "whole city. The same preset, sizes and seed give the same files.")
+    generate.add_argument("out_dir", help="folder to write scenario.yaml and its tables into")
+    generate.add_argument("--preset", default="station",
+                          help="station (~40 residents), district (~1,000) or city (~15,000)")
+    generate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    generate.add_argument("--residents", type=int, help="number of residents (overrides preset)")
+    generate.add_argument("--volunteers", type=int,
+                          help="number of volunteers (overrides preset)")
+    generate.add_argument("--with-current", action="store_true",
+                          help="also write a previous roster as `current`")
+    generate.set_defaults(run=_run_generate)
+    return parser
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from matcher.report import validation_report
+    from matcher.scenario import read_scenario
+
+    scenario = read_scenario(args.scenario, tuple(args.config))
+    print(validation_report(scenario))
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from matcher.check import check_roster, format_report
+    from matcher.scenario import read_scenario
+
+    scenario = read_scenario(args.scenario, tuple(args.config))
+    violations = check_roster(scenario, args.roster_dir)
+    print(format_report(violations))
+    return EXIT_VIOLATIONS if violations else EXIT_OK
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from matcher.generate import PRESETS, write_scenario
+
+    if args.preset not in PRESETS:
+        print(f"matcher generate: unknown preset '{args.preset}' "
+              f"(expected one of {', '.join(PRESETS)})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for name in ("residents", "volunteers"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            print(f"matcher generate: --{name} must be at least 1", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    path = write_scenario(args.out_dir, args.preset, args.seed, residents=args.residents,
+                          volunteers=args.volunteers, with_current=args.with_current)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
