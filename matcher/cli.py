@@ -39,6 +39,21 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"matcher {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    solve = commands.add_parser(
+        "solve", help="build the weekly roster and write it to a folder",
+        description="Pair volunteers with residents and schedule the week's visits. Writes "
+        "assignments.csv, visits.csv, unmet.csv and summary.json to OUTDIR, all at once.")
+    solve.add_argument("scenario", help="scenario YAML file")
+    solve.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="roster folder")
+    solve.add_argument("--config", action="append", default=[], metavar="FILE",
+                       help="config file merged over the scenario's own (repeatable)")
+    solve.add_argument("--time-limit", type=float, metavar="S",
+                       help="wall-clock limit in seconds (default: config solver.time_limit_s)")
+    solve.add_argument("--seed", type=int, help="random seed (default: config solver.seed)")
+    solve.add_argument("--workers", type=int, help="search workers (default: config solver.workers)")
+    solve.add_argument("--quiet", action="store_true", help="print no progress")
+    solve.set_defaults(run=_run_solve)
+
     validate = commands.add_parser(
         "validate", help="check a scenario and report what it asks and offers",
         description="Read and validate a scenario. On success print a short report; on bad "
@@ -75,6 +90,58 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_solve(args: argparse.Namespace) -> int:
+    import threading
+    import time
+
+    from matcher.api import solve
+    from matcher.scenario import read_scenario
+    from matcher.solvers.engine import StopFlag
+    from matcher.terminal import solve_report
+
+    for flag, value, low in (("--time-limit", args.time_limit, 0.0), ("--workers", args.workers, 1),
+                             ("--seed", args.seed, 0)):
+        if value is not None and (value < low or (flag == "--time-limit" and value <= 0)):
+            print(f"matcher solve: {flag} {value} is out of range", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    scenario = read_scenario(args.scenario, tuple(args.config))
+    overrides = {key: value for key, value in (("time_limit_s", args.time_limit),
+                                               ("seed", args.seed), ("workers", args.workers))
+                 if value is not None}
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    stop = StopFlag()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = solve(scenario, progress=progress, stop=stop, **overrides)
+        except BaseException as error:  # handed to the main thread, which re-raises it
+            outcome["error"] = error
+
+    # The search runs in a thread so that Ctrl-C reaches the main thread at once and can
+    # stop the solver, which then returns the best roster found so far.
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        try:
+            thread.join(timeout=0.2)
+        except KeyboardInterrupt:
+            print("stopping: keeping the best roster found so far ...", file=sys.stderr)
+            stop.stop("interrupted")
+    if "error" in outcome:
+        raise outcome["error"]
+    result = outcome["result"]
+    path = result.write(args.out)
+    if not args.quiet:
+        print(solve_report(result, path))
+    return EXIT_OK
+
+
 def _run_validate(args: argparse.Namespace) -> int:
     from matcher.report import validation_report
     from matcher.scenario import read_scenario
@@ -90,7 +157,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
     scenario = read_scenario(args.scenario, tuple(args.config))
     violations = check_roster(scenario, args.roster_dir)
-    print(format_report(violations))
+    sys.stdout.write(format_report(violations))
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
 

@@ -39,6 +39,7 @@ class Problem:
     need_duration: np.ndarray
     need_volunteers_per_visit: np.ndarray
     need_window_pattern: np.ndarray  # index into window_patterns
+    need_start: np.ndarray  # needs of resident r are need_start[r] .. need_start[r + 1] - 1
     # volunteers
     volunteer_ids: tuple[str, ...]
     volunteer_lat: np.ndarray
@@ -52,6 +53,7 @@ class Problem:
     volunteer_speed_kmh: np.ndarray
     volunteer_checked: np.ndarray  # safeguarding valid for the roster week
     volunteer_window_pattern: np.ndarray
+    volunteer_organization: np.ndarray  # organization index, or -1 for none
     # shared vocabularies
     service_ids: tuple[str, ...]
     service_skills: np.ndarray  # bool [service, skill]
@@ -71,6 +73,21 @@ class Problem:
     @property
     def n_needs(self) -> int:
         return len(self.need_resident)
+
+    def travel_minutes(self, residents, volunteers) -> np.ndarray:
+        """Minutes for each volunteer to travel from their base to each resident."""
+        return self.distance_km(residents, volunteers) / self.volunteer_speed_kmh[volunteers] * 60
+
+    def resident_travel_minutes(self, first, second, volunteers) -> np.ndarray:
+        """Minutes for a volunteer to travel from one resident's home to another's."""
+        km = self.detour_factor * haversine_km(
+            self.resident_lat[first], self.resident_lon[first],
+            self.resident_lat[second], self.resident_lon[second])
+        return km / self.volunteer_speed_kmh[volunteers] * 60
+
+    def needs_of(self, resident: int) -> range:
+        """Indices of a resident's needs (needs are stored resident by resident)."""
+        return range(int(self.need_start[resident]), int(self.need_start[resident + 1]))
 
     def distance_km(self, residents: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
         """Travel distance (haversine x detour factor) between residents and volunteers."""
@@ -95,6 +112,7 @@ def compile_problem(scenario: Scenario) -> Problem:
     resident_index = {r.id: i for i, r in enumerate(residents)}
     volunteer_index = {v.id: i for i, v in enumerate(volunteers)}
     service_index = {s.id: i for i, s in enumerate(scenario.services)}
+    organization_index = {o.id: i for i, o in enumerate(scenario.organizations)}
     skills = _vocabulary([s.skills for s in scenario.services] + [v.skills for v in volunteers])
     languages = _vocabulary([v.languages for v in volunteers]
                             + [r.require.languages for r in residents]
@@ -127,6 +145,8 @@ def compile_problem(scenario: Scenario) -> Problem:
         need_duration=_frozen([n.duration_min for _, n in needs], np.int64),
         need_volunteers_per_visit=_frozen([n.volunteers_per_visit for _, n in needs], np.int64),
         need_window_pattern=_frozen([pattern(n.windows) for _, n in needs], np.int64),
+        need_start=_frozen(np.concatenate(([0], np.cumsum([len(r.needs) for r in residents]))),
+                           np.int64),
         volunteer_ids=tuple(volunteer_index),
         volunteer_lat=_frozen([v.lat for v in volunteers], float),
         volunteer_lon=_frozen([v.lon for v in volunteers], float),
@@ -141,6 +161,8 @@ def compile_problem(scenario: Scenario) -> Problem:
             v.background_check_until is not None and v.background_check_until >= scenario.week_of
             for v in volunteers], bool),
         volunteer_window_pattern=_frozen([pattern(v.availability) for v in volunteers], np.int64),
+        volunteer_organization=_frozen([organization_index.get(v.organization, -1)
+                                        for v in volunteers], np.int64),
         service_ids=tuple(service_index),
         service_skills=_membership([s.skills for s in scenario.services], skills),
         skills=skills,

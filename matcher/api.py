@@ -1,0 +1,122 @@
+"""The Python API for notebooks: `matcher.solve(scenario, config=..., **overrides)`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from matcher.errors import InputProblem, ScenarioError
+from matcher.objective import TERMS, Evaluation, evaluate
+from matcher.output import roster_files, write_folder
+from matcher.problem import Problem, compile_problem
+from matcher.roster import Roster, build_roster
+from matcher.scenario import Scenario, read_scenario
+from matcher.scenario.config import build_config, check_config, merge_settings
+from matcher.solution import Solution
+from matcher.solvers.cpsat import SolverParams
+from matcher.solvers.engine import Progress, StopFlag, solve_problem
+from matcher.unmet import unmet_needs
+
+_SOLVER_KEYS = ("time_limit_s", "workers", "seed")
+_WEIGHT_KEYS = TERMS
+
+
+@dataclass(frozen=True)
+class Result:
+    """A solved roster: tables with ids and names, the term breakdown, and the raw solution."""
+
+    scenario: Scenario
+    problem: Problem
+    solution: Solution
+    evaluation: Evaluation
+    roster: Roster
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        return self.roster.pairs
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        return self.roster.visits
+
+    @property
+    def unmet(self) -> pd.DataFrame:
+        return self.roster.unmet
+
+    @property
+    def summary(self) -> dict:
+        return self.roster.summary
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def objective(self) -> float:
+        return self.evaluation.objective
+
+    @property
+    def bound(self) -> float | None:
+        return self.summary["bound"]
+
+    @property
+    def terms(self) -> pd.DataFrame:
+        """One row per objective term: raw value, weight and weighted cost."""
+        costs = self.evaluation.costs
+        return pd.DataFrame(
+            [(term, self.evaluation.values[term], self.evaluation.weights[term], costs[term])
+             for term in TERMS], columns=["term", "value", "weight", "cost"]).set_index("term")
+
+    def write(self, out_dir: str | os.PathLike) -> Path:
+        """Write the roster folder (format section 7) atomically."""
+        return write_folder(out_dir, roster_files(self.roster))
+
+
+def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None, *,
+          progress: Progress | None = None, stop: StopFlag | None = None,
+          **overrides) -> Result:
+    """Solve a scenario (or the path of one) and return the roster.
+
+    `config` is a mapping in the shape of a config file, merged over the scenario's own;
+    `overrides` name single settings: `time_limit_s`, `workers`, `seed`, or a weight such as
+    `distance_km=2`.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = read_scenario(scenario)
+    scenario = with_settings(scenario, config, overrides)
+    problem = compile_problem(scenario)
+    solver = scenario.config.solver
+    params = SolverParams(time_limit_s=float(solver.time_limit_s), workers=solver.workers,
+                          seed=solver.seed)
+    outcome = solve_problem(problem, params, progress=progress, stop=stop)
+    evaluation = evaluate(problem, outcome.solution)
+    unmet = unmet_needs(problem, outcome.solution, outcome.candidates, outcome.options)
+    roster = build_roster(problem, outcome.solution, evaluation, unmet, status=outcome.status,
+                          bound=outcome.bound, seconds=outcome.seconds, seed=solver.seed,
+                          workers=solver.workers, candidate_count=len(outcome.candidates))
+    return Result(scenario, problem, outcome.solution, evaluation, roster)
+
+
+def with_settings(scenario: Scenario, config: Mapping | None, overrides: Mapping) -> Scenario:
+    """The scenario with config settings and single overrides merged over its own config."""
+    settings: dict = dict(config or {})
+    for key, value in overrides.items():
+        if key in _SOLVER_KEYS:
+            settings = merge_settings(settings, {"solver": {key: value}})
+        elif key in _WEIGHT_KEYS:
+            settings = merge_settings(settings, {"weights": {key: value}})
+        else:
+            raise TypeError(f"solve() got an unknown setting {key!r}; expected one of "
+                            f"{', '.join(_SOLVER_KEYS + _WEIGHT_KEYS)} or config=")
+    if not settings:
+        return scenario
+    problems: list[InputProblem] = []
+    checked = check_config(settings, "settings", problems)
+    if problems:
+        raise ScenarioError(problems)
+    merged = merge_settings(scenario.config.as_dict(), checked)
+    return replace(scenario, config=build_config(merged))

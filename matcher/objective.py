@@ -1,0 +1,141 @@
+"""The weighted objective of format section 4, one small function per term.
+
+These are the exact (floating-point) values reported in `summary.json`. Solvers build
+integer models of the same terms; whatever they believe, the roster is scored here.
+
+Fairness measure: the hours each volunteer works (service plus travel, as in rule H6) above
+a *fair share*, summed over volunteers. A volunteer's fair share is their weekly cap times
+the scenario's ratio of demanded to offered hours (at most 1). Work below the share is free,
+work above it costs `weights.fairness` per hour. It is linear per volunteer, so it can be
+optimised exactly inside any part of a decomposed city, and it says in plain words what it
+penalises: "V012 works 3.1 h against a fair share of 1.2 h".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.problem import NO_GENDER, Problem
+from matcher.solution import Solution
+
+TERMS: tuple[str, ...] = ("unmet_visit", "unmet_member", "distance_km", "preference", "churn",
+                          "fairness", "cohesion")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Each term's raw value, its weight and weighted cost, and the objective."""
+
+    values: dict[str, float]
+    weights: dict[str, float]
+
+    @property
+    def costs(self) -> dict[str, float]:
+        return {term: self.weights[term] * self.values[term] for term in TERMS}
+
+    @property
+    def objective(self) -> float:
+        return float(sum(self.costs.values()))
+
+
+def evaluate(problem: Problem, solution: Solution) -> Evaluation:
+    weights = problem.scenario.config.weights
+    values = {
+        "unmet_visit": unmet_visits_by_priority(problem, solution),
+        "unmet_member": missing_members_by_priority(problem, solution),
+        "distance_km": km_travelled_to_visits(problem, solution),
+        "preference": soft_wishes_missed(problem, solution),
+        "churn": current_pairs_dropped(problem, solution),
+        "fairness": hours_above_fair_share(problem, solution),
+        "cohesion": teams_spanning_organizations(problem, solution),
+    }
+    return Evaluation(values, {term: float(getattr(weights, term)) for term in TERMS})
+
+
+def unmet_visits_by_priority(problem: Problem, solution: Solution) -> float:
+    done = np.bincount([v.need for v in solution.visits], minlength=problem.n_needs)
+    missing = np.maximum(problem.need_visits - done, 0)
+    return float((missing * problem.resident_priority[problem.need_resident]).sum())
+
+
+def missing_members_by_priority(problem: Problem, solution: Solution) -> float:
+    members = np.bincount([r for r, _ in solution.pairs], minlength=problem.n_residents)
+    missing = np.maximum(problem.resident_team_size - members, 0)
+    return float((missing * problem.resident_priority).sum())
+
+
+def km_travelled_to_visits(problem: Problem, solution: Solution) -> float:
+    residents, volunteers = _attendances(problem, solution)
+    if not len(residents):
+        return 0.0
+    return float(problem.distance_km(residents, volunteers).sum())
+
+
+def soft_wishes_missed(problem: Problem, solution: Solution) -> float:
+    if not solution.pairs:
+        return 0.0
+    residents, volunteers = (np.array(a, dtype=np.int64) for a in zip(*solution.pairs, strict=True))
+    return float(preference_misses(problem, residents, volunteers).sum())
+
+
+def preference_misses(problem: Problem, residents: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+    """Soft wishes each pair misses: a preferred gender, and a preferred language not spoken."""
+    wanted = problem.prefer_gender[residents]
+    gender_miss = (wanted != NO_GENDER) & (wanted != problem.volunteer_gender[volunteers])
+    if problem.prefer_languages.shape[1]:
+        asks = problem.prefer_languages[residents]
+        speaks = problem.volunteer_languages[volunteers]
+        language_miss = asks.any(axis=1) & ~(asks & speaks).any(axis=1)
+    else:
+        language_miss = np.zeros(len(residents), dtype=bool)
+    return gender_miss.astype(np.int64) + language_miss.astype(np.int64)
+
+
+def current_pairs_dropped(problem: Problem, solution: Solution) -> float:
+    kept = set(solution.pairs)
+    return float(sum(1 for r, v in problem.current.tolist() if (r, v) not in kept))
+
+
+def hours_above_fair_share(problem: Problem, solution: Solution) -> float:
+    load = volunteer_load_minutes(problem, solution)
+    share = fair_share_minutes(problem)
+    return float(np.maximum(load - share, 0.0).sum() / 60)
+
+
+def volunteer_load_minutes(problem: Problem, solution: Solution) -> np.ndarray:
+    """Rule H6's measure per volunteer: visit minutes plus travel there and back."""
+    residents, volunteers = _attendances(problem, solution)
+    durations = np.array([problem.need_duration[v.need] for v in solution.visits
+                          for _ in v.volunteers], dtype=float)
+    load = np.zeros(problem.n_volunteers)
+    if len(residents):
+        np.add.at(load, volunteers, durations + 2 * problem.travel_minutes(residents, volunteers))
+    return load
+
+
+def fair_share_minutes(problem: Problem) -> np.ndarray:
+    demanded = float((problem.need_visits * problem.need_duration
+                      * problem.need_volunteers_per_visit).sum())
+    offered = float(problem.volunteer_max_minutes.sum())
+    ratio = min(1.0, demanded / offered) if offered > 0 else 0.0
+    return problem.volunteer_max_minutes * ratio
+
+
+def teams_spanning_organizations(problem: Problem, solution: Solution) -> float:
+    groups: dict[int, set[int]] = {}
+    for r, v in solution.pairs:
+        groups.setdefault(r, set()).add(int(problem.volunteer_organization[v]))
+    return float(sum(1 for organizations in groups.values() if len(organizations) > 1))
+
+
+def _attendances(problem: Problem, solution: Solution) -> tuple[np.ndarray, np.ndarray]:
+    residents = [int(problem.need_resident[v.need]) for v in solution.visits for _ in v.volunteers]
+    volunteers = [volunteer for v in solution.visits for volunteer in v.volunteers]
+    return np.array(residents, dtype=np.int64), np.array(volunteers, dtype=np.int64)
+
+
+def visit_counts(problem: Problem, solution: Solution) -> Counter:
+    return Counter(v.need for v in solution.visits)
