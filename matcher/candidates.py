@@ -31,11 +31,16 @@ RULES: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class Candidates:
-    """Pairs that pass every pair-level hard rule, sorted by (resident, volunteer)."""
+    """Pairs that pass every pair-level hard rule (H1, H8, H10), sorted by (resident, volunteer).
+
+    `useful` marks the pairs where the volunteer could also attend a visit of some need
+    alone or with others (skills and time); the rest could only sit on a team idle.
+    """
 
     resident: np.ndarray
     volunteer: np.ndarray
     distance_km: np.ndarray
+    useful: np.ndarray
     # survivors[rule][resident]: candidates left for that resident after the rule
     survivors: dict[str, np.ndarray]
     nearest_km: np.ndarray  # nearest volunteer's travel distance per resident (inf if none)
@@ -79,9 +84,12 @@ def candidate_pairs(problem: Problem) -> Candidates:
     wanted = problem.require_gender[residents]
     keep("gender", (wanted == NO_GENDER) | (wanted == problem.volunteer_gender[volunteers]))
     keep("language", _speaks_a_required_language(problem, residents, volunteers))
-    keep("skills", _serves_some_need(problem, residents, volunteers, _skill_fits))
-    keep("time", _serves_some_need(problem, residents, volunteers, _skill_and_time_fit))
-    return Candidates(residents, volunteers, distance, survivors, nearest)
+    # Skills and time are need-level rules: they are counted, but the pairs are kept.
+    skilled = _serves_some_need(problem, residents, volunteers, _skill_fits)
+    survivors["skills"] = np.bincount(residents[skilled], minlength=problem.n_residents)
+    useful = _serves_some_need(problem, residents, volunteers, _skill_and_time_fit)
+    survivors["time"] = np.bincount(residents[useful], minlength=problem.n_residents)
+    return Candidates(residents, volunteers, distance, useful, survivors, nearest)
 
 
 def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -69,13 +69,14 @@ def _supply_section(scenario: Scenario, candidates: Candidates) -> list[str]:
     checked = sum(1 for v in volunteers if v.background_check_until is not None
                   and v.background_check_until >= scenario.week_of)
     modes = Counter(v.travel for v in volunteers)
-    per_resident = np.bincount(candidates.resident, minlength=len(scenario.residents))
+    per_resident = np.bincount(candidates.resident[candidates.useful],
+                               minlength=len(scenario.residents))
     median = float(np.median(per_resident)) if len(per_resident) else 0.0
     return [f"Volunteers: {len(volunteers)}, offering up to {offered:.1f} hours a week "
             "(service plus travel)",
             f"  safeguarding valid for the week: {checked}",
             "  travel: " + ", ".join(f"{mode} {modes[mode]}" for mode in sorted(modes)),
-            f"  eligible pairs: {len(candidates)} (median {median:g} eligible volunteers "
+            f"  eligible pairs: {int(candidates.useful.sum())} (median {median:g} eligible volunteers "
             "per resident)", ""]
 
 

@@ -34,16 +34,25 @@ from matcher.problem import Problem
 from matcher.solution import Solution, Visit
 
 SCALE = 1000  # model units per objective unit
+# CP-SAT's deterministic work units per second of wall-clock limit. Stopping on work rather
+# than on the clock makes the search repeatable; the clock remains the safety net.
+WORK_PER_SECOND = 0.6
 FAIRNESS_UNIT_MS = 3_600  # fairness excess is counted in thousandths of an hour
 MAX_LAZY_ROUNDS = 30
 
 
 @dataclass(frozen=True)
 class SolverParams:
-    time_limit_s: float = 60.0
-    workers: int = 2
+    time_limit_s: float = 60.0  # wall-clock cap
+    workers: int = 2  # processes for independent parts and neighbourhoods
     seed: int = 0
     log: bool = False
+    work_limit: float | None = None  # deterministic work; default WORK_PER_SECOND x time
+
+    @property
+    def work(self) -> float:
+        return self.work_limit if self.work_limit is not None else (
+            WORK_PER_SECOND * self.time_limit_s)
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ def solve_part(problem: Problem, options: NeedOptions, residents, fixed: Solutio
                params: SolverParams, hint: Solution | None = None, stop=None) -> PartResult:
     """Best roster for `residents` given the fixed rest of the roster."""
     started = time.monotonic()
+    work_left = params.work
     cuts = _TravelCuts()
     best_bound = -math.inf
     slack = 0.0
@@ -74,14 +84,15 @@ def solve_part(problem: Problem, options: NeedOptions, residents, fixed: Solutio
     status = "unknown"
     for rounds in range(1, MAX_LAZY_ROUNDS + 1):
         remaining = params.time_limit_s - (time.monotonic() - started)
-        if remaining <= 0.05 or (stop is not None and stop.reason):
+        if remaining <= 0.05 or work_left <= 0.01 or (stop is not None and stop.reason):
             break
         model = _PartModel(problem, options, sorted(residents), fixed, cuts)
         slack = model.rounding_slack
-        result = model.solve(params, remaining, solution, stop)
+        result = model.solve(params, remaining, work_left, solution, stop)
         if result is None:
             break
-        found, status, bound = result
+        found, status, bound, work_used = result
+        work_left -= work_used
         best_bound = max(best_bound, bound)
         solution = found
         between, against = model.travel_violations(found)
@@ -309,13 +320,16 @@ class _PartModel:
 
     # -- solving -----------------------------------------------------------------------------
 
-    def solve(self, params: SolverParams, time_limit: float, hint: Solution | None,
-              stop=None) -> tuple[Solution, str, float] | None:
+    def solve(self, params: SolverParams, time_limit: float, work_limit: float,
+              hint: Solution | None, stop=None) -> tuple[Solution, str, float, float] | None:
         if hint is not None:
             self._add_hint(hint)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-        solver.parameters.num_workers = max(1, params.workers)
+        solver.parameters.max_deterministic_time = max(0.01, work_limit)
+        # One search worker: CP-SAT's parallel portfolio races threads, and the same inputs
+        # must give the same roster. Parallelism comes from solving parts side by side.
+        solver.parameters.num_workers = 1
         solver.parameters.random_seed = params.seed
         solver.parameters.log_search_progress = params.log
         if stop is not None:
@@ -328,7 +342,8 @@ class _PartModel:
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
-        return self._extract(solver), status, float(solver.BestObjectiveBound())
+        return (self._extract(solver), status, float(solver.BestObjectiveBound()),
+                float(solver.ResponseProto().deterministic_time))
 
     def _add_hint(self, hint: Solution) -> None:
         pairs = set(hint.pairs)

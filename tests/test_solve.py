@@ -1,0 +1,157 @@
+"""Solving: rosters that keep every hard rule, determinism, atomic output, the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matcher
+from matcher.check import check_roster
+from matcher.cli import main
+from matcher.output import write_folder
+from matcher.scenario import read_scenario
+from tests.scenarios import BASE_LAT, BASE_LON, scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "scenarios" / "tiny" / "scenario.yaml"
+
+
+def test_tiny_scenario_is_solved_to_optimality(tmp_path):
+    s = read_scenario(TINY)
+    result = matcher.solve(s)
+    out = result.write(tmp_path / "roster")
+    assert check_roster(s, out) == []
+    assert result.status == "optimal"
+    assert len(result.visits) == 6  # every visit of the week is scheduled
+    # R03 needs a team of two, but V04 is excluded and nobody else tutors within reach.
+    assert result.unmet.to_dict("records") == [{
+        "resident_id": "R03", "service": "tutoring", "visits_missing": 0, "members_missing": 1,
+        "reason": "team has 1 of 2 members: only 1 volunteer is eligible"}]
+    assert result.summary["gap"] < 1e-3
+
+
+def test_same_inputs_and_seed_give_byte_identical_rosters(tmp_path):
+    s = read_scenario(TINY)
+    first = matcher.solve(s).write(tmp_path / "a")
+    second = matcher.solve(s).write(tmp_path / "b")
+    for name in ("assignments.csv", "visits.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_output_files_keep_the_contract(tmp_path):
+    s = scenario([{"name": "=HYPERLINK(\"x\")"}], [{"name": "@王"}])
+    out = matcher.solve(s).write(tmp_path / "roster")
+    text = (out / "assignments.csv").read_bytes()
+    assert text.startswith("\ufeff".encode())
+    assert "'=HYPERLINK".encode() in text and "'@王".encode() in text
+    assert check_roster(s, out) == []
+
+
+def test_a_failed_write_leaves_the_earlier_roster_as_it_was(tmp_path):
+    out = tmp_path / "roster"
+    write_folder(out, {"assignments.csv": b"old", "notes.txt": b"mine"})
+
+    class Exploding(bytes):
+        pass
+
+    with pytest.raises(TypeError):
+        write_folder(out, {"assignments.csv": b"new", "visits.csv": object()})  # type: ignore[dict-item]
+    assert (out / "assignments.csv").read_bytes() == b"old"
+    write_folder(out, {"assignments.csv": b"new"})
+    assert (out / "assignments.csv").read_bytes() == b"new"
+    assert (out / "notes.txt").read_bytes() == b"mine"  # other files are carried over
+
+
+def test_cli_solve_writes_a_roster_that_check_accepts(tmp_path, capsys):
+    out = tmp_path / "roster"
+    assert main(["solve", str(TINY), "-o", str(out), "--time-limit", "20"]) == 0
+    printed = capsys.readouterr()
+    assert "visits scheduled 6 of 6" in printed.out
+    assert f"roster written to {out}" in printed.out
+    assert "candidate pairs" in printed.err  # progress goes to stderr
+    assert main(["check", str(TINY), str(out)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_cli_solve_quiet_prints_nothing(tmp_path, capsys):
+    assert main(["solve", str(TINY), "-o", str(tmp_path / "r"), "--quiet"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err == ""
+
+
+def test_cli_check_reports_a_broken_roster(tmp_path, capsys):
+    out = tmp_path / "roster"
+    assert main(["solve", str(TINY), "-o", str(out), "--quiet"]) == 0
+    visits = (out / "visits.csv").read_text(encoding="utf-8-sig")
+    (out / "visits.csv").write_text("\ufeff" + visits.replace("V03", "V04"), encoding="utf-8")
+    assert main(["check", str(TINY), str(out)]) == 1
+    assert "H2 team: V04 attends visit R03" in capsys.readouterr().out
+
+
+def test_solve_api_accepts_config_and_weight_overrides():
+    result = matcher.solve(TINY, config={"weights": {"fairness": 0}}, distance_km=3, seed=4)
+    assert result.evaluation.weights["fairness"] == 0
+    assert result.evaluation.weights["distance_km"] == 3
+    assert result.summary["config"]["solver"]["seed"] == 4
+    assert list(result.terms.columns) == ["value", "weight", "cost"]
+    with pytest.raises(TypeError, match="unknown setting"):
+        matcher.solve(TINY, distnce_km=3)
+
+
+# -- property: random small scenarios, feasible or not, always give a valid roster ---------
+
+windows = st.sampled_from(["Mon-Fri 09:00-11:30", "Tue,Thu 14:00-17:00", "Sat 09:00-12:00",
+                           "Mon,Wed,Fri 16:30-19:30", "Sun 10:00-11:00"])
+
+
+@st.composite
+def random_scenarios(draw):
+    n_residents = draw(st.integers(1, 4))
+    n_volunteers = draw(st.integers(0, 5))
+    residents = []
+    for i in range(n_residents):
+        team = draw(st.integers(1, 2))
+        needs = []
+        for service in draw(st.lists(st.sampled_from(["companionship", "rehab", "escort"]),
+                                     min_size=1, max_size=2, unique=True)):
+            needs.append({"service": service, "duration_min": draw(st.sampled_from([30, 60, 90])),
+                          "visits_per_week": draw(st.integers(1, 3)),
+                          "volunteers_per_visit": draw(st.integers(1, team)),
+                          "windows": draw(st.lists(windows, min_size=1, max_size=2))})
+        residents.append({
+            "id": f"R{i}", "kind": draw(st.sampled_from(["senior", "child"])),
+            "lat": BASE_LAT + draw(st.integers(-3, 3)) * 0.004,
+            "lon": BASE_LON + draw(st.integers(-3, 3)) * 0.004,
+            "priority": draw(st.integers(1, 5)), "team_size": team, "needs": needs,
+        })
+    volunteers = []
+    for j in range(n_volunteers):
+        volunteers.append({
+            "id": f"V{j}", "lat": BASE_LAT + draw(st.integers(-4, 4)) * 0.004,
+            "lon": BASE_LON + draw(st.integers(-4, 4)) * 0.004,
+            "gender": draw(st.sampled_from(["female", "male"])),
+            "skills": draw(st.lists(st.sampled_from(["rehab", "first_aid"]), unique=True)),
+            "availability": draw(st.lists(windows, min_size=1, max_size=3)),
+            "max_hours_per_week": draw(st.sampled_from([1, 2, 4])),
+            "max_residents": draw(st.integers(1, 3)),
+            "travel": draw(st.sampled_from(["walk", "bike"])),
+            "background_check_until": draw(st.sampled_from(["2026-01-01", "2027-12-31"])),
+        })
+    current = []
+    if residents and volunteers and draw(st.booleans()):
+        current.append(("R0", "V0"))
+    return scenario(residents, volunteers, current=current)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(random_scenarios())
+def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
+    result = matcher.solve(s, time_limit_s=5)
+    out = result.write(tmp_path / "roster")
+    violations = check_roster(s, out)
+    assert violations == [], violations
+    assert result.summary["bound"] is None or result.summary["bound"] <= result.objective + 1e-6
