@@ -5,13 +5,16 @@ need on that day if it starts inside one of the ranges, which keeps the whole vi
 both a window of the need and a window of the volunteer's availability (rule H3). Skills are
 checked here for one-volunteer visits (H4); a shared visit pools the skills of those who
 attend, which the solver enforces.
+
+Options are computed for all (need, volunteer) rows at once with numpy: the overlap of two
+window lists depends only on the two patterns and the duration, and real data repeats a few
+patterns many times, so each distinct combination is worked out once.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -32,65 +35,156 @@ class Option:
     km: float  # distance from the volunteer's base to the resident
 
 
-@dataclass(frozen=True)
 class NeedOptions:
-    """All options, grouped by need; and the pairs each resident may form."""
+    """Options of every need, as rows (need, volunteer) sorted by need, then distance.
 
-    by_need: dict[int, list[Option]]
-    pairs_of_resident: dict[int, list[int]]  # resident -> candidate volunteers (pair-level)
+    `by_need[n]` expands a need's rows into `Option`s (one per day); `pairs_of_resident[r]`
+    lists the volunteers who may pair with r (pair-level rules), nearest first.
+    """
 
+    def __init__(self, need: np.ndarray, volunteer: np.ndarray, km: np.ndarray,
+                 load_ms: np.ndarray, day_mask: np.ndarray, range_id: np.ndarray,
+                 ranges: list[Ranges], n_needs: int, pairs_of_resident: dict[int, list[int]]):
+        self.need, self.volunteer, self.km = need, volunteer, km
+        self.load_ms, self.day_mask = load_ms, day_mask
+        self.range_id, self.ranges = range_id, ranges  # range_id[row, day] -> ranges, or -1
+        self.need_rows = np.searchsorted(need, np.arange(n_needs + 1))
+        self.pairs_of_resident = pairs_of_resident
+        self.by_need = _OptionsByNeed(self)
 
-def visit_options(problem: Problem, candidates: Candidates, residents) -> NeedOptions:
-    """Options for the needs of the given residents, from the candidate pairs."""
-    residents = np.asarray(sorted(set(int(r) for r in residents)), dtype=np.int64)
-    split = np.searchsorted(candidates.resident, np.arange(problem.n_residents + 1))
-    by_need: dict[int, list[Option]] = {}
-    pairs: dict[int, list[int]] = {}
-    for resident in residents.tolist():
-        lo, hi = int(split[resident]), int(split[resident + 1])
-        volunteers = candidates.volunteer[lo:hi]
-        km = candidates.distance_km[lo:hi]
-        pairs[resident] = volunteers.tolist()
-        travel = km / problem.volunteer_speed_kmh[volunteers] * 60
-        for need in problem.needs_of(resident):
-            by_need[need] = _need_options(problem, need, volunteers, km, travel)
-    return NeedOptions(by_need, pairs)
+    def rows_of(self, need: int) -> range:
+        return range(int(self.need_rows[need]), int(self.need_rows[need + 1]))
 
+    def expand(self, row: int) -> list[Option]:
+        need, volunteer = int(self.need[row]), int(self.volunteer[row])
+        load, km = int(self.load_ms[row]), float(self.km[row])
+        return [Option(need, volunteer, day, self.ranges[index], load, km)
+                for day, index in enumerate(self.range_id[row].tolist()) if index >= 0]
 
-def _need_options(problem: Problem, need: int, volunteers: np.ndarray, km: np.ndarray,
-                  travel: np.ndarray) -> list[Option]:
-    duration = int(problem.need_duration[need])
-    wanted = problem.service_skills[problem.need_service[need]]
-    alone = problem.need_volunteers_per_visit[need] == 1
-    pattern = int(problem.need_window_pattern[need])
-    options = []
-    for volunteer, distance, minutes in zip(volunteers.tolist(), km.tolist(), travel.tolist(),
-                                            strict=True):
-        if alone and (wanted & ~problem.volunteer_skills[volunteer]).any():
-            continue
-        per_day = start_ranges(problem.window_patterns, pattern,
-                               int(problem.volunteer_window_pattern[volunteer]), duration)
-        load_ms = math.ceil((duration + 2 * minutes) * 60_000)
-        for day, starts in per_day:
-            options.append(Option(need, volunteer, day, starts, load_ms, distance))
-    return options
+    def restricted(self, allowed: Mapping[int, Iterable[int]], problem: Problem) -> NeedOptions:
+        """Only the pairs `allowed` (resident -> volunteers); used to keep sub-models small."""
+        keep_sets = {r: set(vs) for r, vs in allowed.items()}
+        residents = problem.need_resident[self.need]
+        mask = np.fromiter((int(v) in keep_sets.get(int(r), ()) for r, v in
+                            zip(residents.tolist(), self.volunteer.tolist(), strict=True)),
+                           dtype=bool, count=len(self.need))
+        pairs = {r: [v for v in self.pairs_of_resident.get(r, []) if v in keep]
+                 for r, keep in keep_sets.items()}
+        return NeedOptions(self.need[mask], self.volunteer[mask], self.km[mask],
+                           self.load_ms[mask], self.day_mask[mask], self.range_id[mask],
+                           self.ranges, len(self.need_rows) - 1, pairs)
 
 
-def start_ranges(patterns: tuple[tuple[Window, ...], ...], need_pattern: int,
-                 volunteer_pattern: int, duration: int) -> tuple[tuple[int, Ranges], ...]:
-    return _start_ranges(patterns[need_pattern], patterns[volunteer_pattern], duration)
+class _OptionsByNeed(Mapping):
+    def __init__(self, options: NeedOptions):
+        self._options = options
+        self._cache: dict[int, list[Option]] = {}
+
+    def __getitem__(self, need: int) -> list[Option]:
+        cached = self._cache.get(need)
+        if cached is None:
+            cached = [o for row in self._options.rows_of(need) for o in self._options.expand(row)]
+            self._cache[need] = cached
+        return cached
+
+    def get(self, need, default=None):
+        if 0 <= need < len(self._options.need_rows) - 1:
+            return self[need]
+        return default
+
+    def __iter__(self):
+        return iter(range(len(self._options.need_rows) - 1))
+
+    def __len__(self) -> int:
+        return len(self._options.need_rows) - 1
 
 
-@lru_cache(maxsize=200_000)
-def _start_ranges(need_windows: tuple[Window, ...], availability: tuple[Window, ...],
-                  duration: int) -> tuple[tuple[int, Ranges], ...]:
-    # Both window lists are merged unions, so each overlap is one range of starts.
-    per_day: dict[int, list[tuple[int, int]]] = {}
-    for a in need_windows:
-        for b in availability:
-            if a.day != b.day:
-                continue
-            first, last = max(a.start, b.start), min(a.end, b.end) - duration
+def visit_options(problem: Problem, candidates: Candidates, residents=None) -> NeedOptions:
+    """Options for the needs of the given residents (all residents by default)."""
+    if residents is None:
+        pick = np.ones(len(candidates), dtype=bool)
+    else:
+        wanted = np.zeros(problem.n_residents, dtype=bool)
+        wanted[np.fromiter((int(r) for r in residents), dtype=np.int64)] = True
+        pick = wanted[candidates.resident]
+    pair_r, pair_v = candidates.resident[pick], candidates.volunteer[pick]
+    pair_km = candidates.distance_km[pick]
+    pairs_of_resident = _pairs_nearest_first(pair_r, pair_v, pair_km)
+    # One row per (pair, need of the pair's resident).
+    counts = np.diff(problem.need_start)[pair_r]
+    rows_pair = np.repeat(np.arange(len(pair_r)), counts)
+    first_need = problem.need_start[pair_r]
+    offsets = np.arange(len(rows_pair)) - np.repeat(np.cumsum(counts) - counts, counts)
+    need = (np.repeat(first_need, counts) + offsets).astype(np.int64)
+    volunteer = pair_v[rows_pair]
+    km = pair_km[rows_pair]
+    # Skills: a one-volunteer visit needs all of the service's skills in that volunteer.
+    wanted_skills = problem.service_skills[problem.need_service[need]]
+    lacking = (wanted_skills & ~problem.volunteer_skills[volunteer]).any(axis=1)
+    skilled = ~lacking | (problem.need_volunteers_per_visit[need] > 1)
+    need, volunteer, km = need[skilled], volunteer[skilled], km[skilled]
+    # Time: windows are split into days, and each distinct (need's day windows, volunteer's
+    # day windows, duration) is worked out once: there are few of those even in a city.
+    day_ids, day_windows = _day_patterns(problem.window_patterns)
+    need_days = day_ids[problem.need_window_pattern[need]]
+    volunteer_days = day_ids[problem.volunteer_window_pattern[volunteer]]
+    valid = (need_days >= 0) & (volunteer_days >= 0)
+    width = len(day_windows)
+    keys = np.where(valid, (need_days * width + volunteer_days) * 1441
+                    + problem.need_duration[need][:, None], -1)
+    unique, inverse = np.unique(keys[valid], return_inverse=True)
+    range_list: list[Ranges] = []
+    for key in unique.tolist():
+        pair, minutes = divmod(key, 1441)
+        first, second = divmod(pair, width)
+        range_list.append(_day_start_ranges(day_windows[first], day_windows[second], minutes))
+    lengths = np.array([len(r) for r in range_list], dtype=np.int64)
+    range_id = np.full(keys.shape, -1, dtype=np.int64)
+    ids = np.arange(len(unique))
+    range_id[valid] = np.where(lengths[inverse] > 0, ids[inverse], -1)
+    day_mask = ((range_id >= 0) * (1 << np.arange(7))).sum(axis=1)
+    fits = day_mask > 0
+    need, volunteer, km = need[fits], volunteer[fits], km[fits]
+    range_id, day_mask = range_id[fits], day_mask[fits]
+    travel = km / problem.volunteer_speed_kmh[volunteer] * 60
+    load_ms = np.ceil((problem.need_duration[need] + 2 * travel) * 60_000).astype(np.int64)
+    order = np.lexsort((volunteer, km, need))
+    return NeedOptions(need[order], volunteer[order], km[order], load_ms[order], day_mask[order],
+                       range_id[order], range_list, problem.n_needs, pairs_of_resident)
+
+
+def _pairs_nearest_first(residents: np.ndarray, volunteers: np.ndarray,
+                         km: np.ndarray) -> dict[int, list[int]]:
+    order = np.lexsort((volunteers, km, residents))
+    residents, volunteers = residents[order], volunteers[order]
+    result: dict[int, list[int]] = {}
+    bounds = np.flatnonzero(np.diff(residents)) + 1
+    for chunk_r, chunk_v in zip(np.split(residents, bounds), np.split(volunteers, bounds),
+                                strict=True):
+        if len(chunk_r):
+            result[int(chunk_r[0])] = chunk_v.tolist()
+    return result
+
+
+def _day_patterns(patterns: tuple[tuple[Window, ...], ...]) -> tuple[np.ndarray, list]:
+    """Each pattern as 7 ids of its day's intervals (-1 for a day with none)."""
+    ids = np.full((len(patterns), 7), -1, dtype=np.int64)
+    known: dict[tuple[tuple[int, int], ...], int] = {}
+    for index, windows in enumerate(patterns):
+        per_day: dict[int, list[tuple[int, int]]] = {}
+        for window in windows:
+            per_day.setdefault(window.day, []).append((window.start, window.end))
+        for day, intervals in per_day.items():
+            ids[index, day] = known.setdefault(tuple(intervals), len(known))
+    return ids, list(known)
+
+
+def _day_start_ranges(need_windows, availability, duration: int) -> Ranges:
+    # Both interval lists are merged unions, so each overlap is one range of starts.
+    ranges = []
+    for a_start, a_end in need_windows:
+        for b_start, b_end in availability:
+            first, last = max(a_start, b_start), min(a_end, b_end) - duration
             if first <= last:
-                per_day.setdefault(a.day, []).append((first, last))
-    return tuple((day, tuple(sorted(ranges))) for day, ranges in sorted(per_day.items()))
+                ranges.append((first, last))
+    return tuple(sorted(ranges))

@@ -27,16 +27,21 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from matcher.candidates import Candidates, candidate_pairs, unit_vectors
-from matcher.objective import evaluate
+from matcher.objective import evaluate, preference_misses
 from matcher.options import NeedOptions, visit_options
 from matcher.problem import Problem
 from matcher.solution import Solution
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
+from matcher.solvers.teams import choose_teams, resident_plans
 
-SMALL_PART = 60  # residents: solved as one exact model
-NEIGHBOURHOOD = 24  # residents freed in one LNS step
-STALL_ROUNDS = 60  # LNS steps without improvement before a part is left as it is
+SMALL_PART = 8  # residents: solved as one exact model
+NEIGHBOURHOOD = 12  # residents freed in one LNS step
+NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
+STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
+BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice: share of the limit, cost of a block
+SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search likewise
+STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
                                 stop=stop)
             part_solution, status, bound = result.solution, result.status, result.bound
         else:
-            part_solution, status = _large_neighbourhood_search(
+            part_solution, status = _teams_then_search(
                 problem, options, part, part_params, hint, say, stop)
             bound = None
         solution = solution.merged(part_solution)
@@ -165,22 +170,133 @@ def _hint_from_current(problem: Problem) -> Solution:
     return Solution.of([(int(r), int(v)) for r, v in problem.current.tolist()], [])
 
 
-def _large_neighbourhood_search(problem: Problem, options: NeedOptions, part: list[int],
-                                params: SolverParams, hint: Solution, say: Progress,
-                                stop: StopFlag) -> tuple[Solution, str]:
+def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
+                       params: SolverParams, hint: Solution, say: Progress,
+                       stop: StopFlag) -> tuple[Solution, str]:
+    """Choose teams, set the visits exactly, then improve by large neighbourhood search."""
     started = time.monotonic()
     deadline = started + params.time_limit_s
-    members = set(part)
-    solution = greedy_roster(problem, options, part)
+    greedy = greedy_roster(problem, options, part)
+    greedy_value = evaluate(problem, greedy).objective
+    plans = [plan for r in part for plan in resident_plans(problem, options, r)]
+    say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
+        f"{greedy_value:,.1f}")
+    hint_teams = _teams_of(greedy) | _teams_of(hint)
+    # Budgets in steps, not seconds, so that the same inputs give the same roster; they are
+    # sized to fit the time limit on an ordinary machine, which remains the safety net.
+    blocks = max(4, int(BLOCK_SHARE * params.time_limit_s / SECONDS_PER_BLOCK))
+    rounds = max(2, int(SEARCH_SHARE * params.time_limit_s / SECONDS_PER_ROUND))
+    choice = choose_teams(problem, plans, part,
+                          replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
+                          max_blocks=blocks, hint=hint_teams, stop=stop)
+    teams = choice.teams or _teams_of(greedy)
+    planned = {plan.resident: plan.visits for plan in plans
+               if teams.get(plan.resident) == plan.team}
+    solution = _schedule_teams(problem, options, part, teams, planned, params, deadline, stop)
+    solution = _fill_teams(problem, solution, teams)
     best = evaluate(problem, solution).objective
-    say(f"greedy start for {len(part)} residents: objective {best:,.1f}")
+    if greedy_value < best:
+        solution, best = greedy, greedy_value
+    say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
+        f"objective {best:,.1f}")
+    solution, best = _improve(problem, options, part, solution, best, params, rounds, deadline,
+                              say, stop)
+    return solution, "feasible"
+
+
+def _fill_teams(problem: Problem, solution: Solution,
+                teams: dict[int, tuple[int, ...]]) -> Solution:
+    """Add the chosen team members who attend no visit, where that lowers the objective: a
+    member on the team (a backup, or for later weeks) still counts for `unmet_member`."""
+    weights = problem.scenario.config.weights
+    pairs = set(solution.pairs)
+    members: dict[int, set[int]] = {}
+    residents_of: dict[int, int] = {}
+    for r, v in pairs:
+        members.setdefault(r, set()).add(v)
+        residents_of[v] = residents_of.get(v, 0) + 1
+    current = {(int(r), int(v)) for r, v in problem.current.tolist()}
+    for r, team in sorted(teams.items()):
+        for v in team:
+            have = members.setdefault(r, set())
+            if v in have or len(have) >= int(problem.resident_team_size[r]):
+                continue
+            if residents_of.get(v, 0) >= int(problem.volunteer_max_residents[v]):
+                continue
+            organizations = {int(problem.volunteer_organization[m]) for m in have}
+            spans_now = len(organizations) > 1
+            spans_after = len(organizations | {int(problem.volunteer_organization[v])}) > 1
+            misses = float(preference_misses(problem, np.array([r]), np.array([v]))[0])
+            delta = (-weights.unmet_member * int(problem.resident_priority[r])
+                     + weights.preference * misses
+                     + weights.cohesion * (spans_after and not spans_now)
+                     - weights.churn * ((r, v) in current))
+            if delta < 0:
+                pairs.add((r, v))
+                have.add(v)
+                residents_of[v] = residents_of.get(v, 0) + 1
+    return Solution.of(pairs, solution.visits)
+
+
+def _teams_of(solution: Solution) -> dict[int, tuple[int, ...]]:
+    teams: dict[int, list[int]] = {}
+    for r, v in solution.pairs:
+        teams.setdefault(r, []).append(v)
+    return {r: tuple(sorted(vs)) for r, vs in teams.items()}
+
+
+def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
+                    teams: dict[int, tuple[int, ...]], planned: dict[int, int],
+                    params: SolverParams, deadline: float, stop: StopFlag) -> Solution:
+    """Days, times and attendees for fixed teams.
+
+    The greedy pass places most visits; each group of residents sharing a volunteer where it
+    places fewer visits than the teams promised is solved exactly by CP-SAT.
+    """
+    allowed = {r: teams.get(r, ()) for r in part}
+    restricted = options.restricted(allowed, problem)
+    solution = greedy_roster(problem, restricted, part)
+    done: dict[int, int] = {}
+    for visit in solution.visits:
+        r = int(problem.need_resident[visit.need])
+        done[r] = done.get(r, 0) + 1
+    graph = nx.Graph()
+    graph.add_nodes_from(part)
+    for r, team in allowed.items():
+        for v in team:
+            graph.add_edge(r, ("v", v))
+    groups = sorted((sorted(n for n in c if not isinstance(n, tuple))
+                     for c in nx.connected_components(graph)), key=lambda g: g[0])
+    short = [group for group in groups
+             if sum(planned.get(r, 0) for r in group) > sum(done.get(r, 0) for r in group)]
+    work_each = max(0.05, 0.2 * params.work / max(1, len(short)))
+    for group in short:
+        if stop.reason or time.monotonic() > deadline:
+            break
+        members = set(group)
+        rest = solution.without(members, problem.need_resident)
+        step = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()),
+                       work_limit=work_each)
+        result = solve_part(problem, restricted, group, rest, step,
+                            hint=solution.restricted_to(members, problem.need_resident),
+                            stop=stop)
+        candidate = rest.merged(result.solution)
+        if evaluate(problem, candidate).objective < evaluate(problem, solution).objective:
+            solution = candidate
+    return solution
+
+
+def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: Solution,
+             best: float, params: SolverParams, rounds_allowed: int, deadline: float,
+             say: Progress, stop: StopFlag) -> tuple[Solution, float]:
+    """Large neighbourhood search: free a seed resident and its nearest neighbours, re-solve
+    them exactly over a few nearby volunteers each, keep the change if the roster improves."""
     rng = np.random.default_rng(params.seed)
     tree = cKDTree(unit_vectors(problem.resident_lat[part], problem.resident_lon[part]))
     part_array = np.array(part)
-    stalled, rounds, last_report = 0, 0, started
-    while stalled < STALL_ROUNDS and not stop.reason:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0.2:
+    stalled, rounds, last_report = 0, 0, time.monotonic()
+    while stalled < STALL_ROUNDS and not stop.reason and rounds < rounds_allowed:
+        if deadline - time.monotonic() <= 0.2:
             stop.stop("time limit")
             break
         rounds += 1
@@ -188,11 +304,16 @@ def _large_neighbourhood_search(problem: Problem, options: NeedOptions, part: li
         k = min(NEIGHBOURHOOD, len(part))
         _, nearest = tree.query(unit_vectors(problem.resident_lat[[seed]],
                                              problem.resident_lon[[seed]]), k=k)
-        chosen = {int(part_array[i]) for i in np.atleast_1d(nearest[0])}
-        fixed = solution.without(chosen, problem.need_resident)
-        step = replace(params, time_limit_s=min(remaining, 5.0))
-        current_part = solution.restricted_to(chosen, problem.need_resident)
-        result = solve_part(problem, options, chosen, fixed, step, hint=current_part, stop=stop)
+        chosen = sorted({int(part_array[i]) for i in np.atleast_1d(nearest[0])})
+        current = _teams_of(solution)
+        allowed = {r: set(current.get(r, ())) | set(_nearby_useful(problem, options, r))
+                   for r in chosen}
+        fixed = solution.without(set(chosen), problem.need_resident)
+        step = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()),
+                       work_limit=STEP_WORK)
+        result = solve_part(problem, options.restricted(allowed, problem), chosen, fixed, step,
+                            hint=solution.restricted_to(set(chosen), problem.need_resident),
+                            stop=stop)
         candidate = fixed.merged(result.solution)
         value = evaluate(problem, candidate).objective
         if value < best - 1e-9:
@@ -201,10 +322,17 @@ def _large_neighbourhood_search(problem: Problem, options: NeedOptions, part: li
             stalled += 1
         if time.monotonic() - last_report >= 2.0:
             last_report = time.monotonic()
-            say(f"  search round {rounds}: objective {best:,.1f} "
-                f"({time.monotonic() - started:.0f} s)")
-    del members
-    return solution, "feasible"
+            say(f"  search round {rounds}: objective {best:,.1f}")
+    return solution, best
+
+
+def _nearby_useful(problem: Problem, options: NeedOptions, r: int) -> list[int]:
+    seen: dict[int, float] = {}
+    for n in problem.needs_of(r):
+        for row in options.rows_of(n):
+            v = int(options.volunteer[row])
+            seen[v] = min(seen.get(v, math.inf), float(options.km[row]))
+    return sorted(seen, key=lambda v: (seen[v], v))[:NEARBY_VOLUNTEERS]
 
 
 def _pick_seed(problem: Problem, solution: Solution, part: np.ndarray,

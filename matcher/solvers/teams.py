@@ -1,0 +1,313 @@
+"""Choosing each resident's team: enumerate good teams per resident, pick one per resident.
+
+One-to-one care means one volunteer does every visit of a resident, so who is on a team
+matters more than anything else: a volunteer who is free for the weekday companionship
+visit but lacks the haircut skill, or is away on Saturdays, serves only part of the week.
+Each candidate team (a *plan*) is scored with the visits it can staff on its own (days on
+which enough members are free and together hold the service's skills), the travel, wishes,
+continuity and cohesion it brings, and the hours it takes from each member. A CP-SAT model
+then picks at most one plan per resident so that no volunteer exceeds their hours or number
+of residents: a set-packing model whose linear relaxation is tight. Visit times are set
+afterwards, exactly, with the teams known.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matcher.objective import fair_share_minutes, preference_misses
+from matcher.options import NeedOptions
+from matcher.problem import Problem
+from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams
+
+# How many of a resident's nearest useful volunteers are tried, by team size.
+TEAM_CANDIDATES = {1: 25, 2: 10, 3: 8}
+LARGE_TEAM_CANDIDATES = 6
+
+
+@dataclass(frozen=True)
+class Plan:
+    resident: int
+    team: tuple[int, ...]
+    cost: float  # objective cost of this resident with this team (fairness aside)
+    load_ms: tuple[int, ...]  # hours taken from each member, in ms
+    visits: int
+
+
+def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]:
+    """Good teams for one resident, each scored on its own."""
+    useful = _useful_volunteers(options, problem, r)
+    size = int(problem.resident_team_size[r])
+    limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
+    incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+    pool = list(dict.fromkeys([v for v in useful if v in incumbents] + useful[:limit]))
+    # Looked up once per resident rather than once per team.
+    rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
+                    for n in problem.needs_of(r)}
+    misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
+                                              np.array(pool, dtype=np.int64)).tolist(),
+                      strict=True))
+    plans = []
+    for k in range(1, min(size, len(pool)) + 1):
+        for team in itertools.combinations(sorted(pool), k):
+            plans.append(_score(problem, options, r, team, incumbents, rows_by_need, misses))
+    return plans
+
+
+def empty_cost(problem: Problem, r: int) -> float:
+    """Cost of a resident left with no team at all."""
+    weights = problem.scenario.config.weights
+    priority = int(problem.resident_priority[r])
+    visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
+    churn = sum(1 for cr, _ in problem.current.tolist() if cr == r)
+    return (weights.unmet_visit * priority * visits
+            + weights.unmet_member * priority * int(problem.resident_team_size[r])
+            + weights.churn * churn)
+
+
+def _useful_volunteers(options: NeedOptions, problem: Problem, r: int) -> list[int]:
+    best: dict[int, float] = {}
+    for n in problem.needs_of(r):
+        for row in options.rows_of(n):
+            v = int(options.volunteer[row])
+            best[v] = min(best.get(v, math.inf), float(options.km[row]))
+    return sorted(best, key=lambda v: (best[v], v))
+
+
+def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
+           incumbents: set[int], rows_by_need: dict, misses: dict) -> Plan:
+    weights = problem.scenario.config.weights
+    priority = int(problem.resident_priority[r])
+    member_index = {v: i for i, v in enumerate(team)}
+    visits: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []  # km, need, who, ms
+    for n in problem.needs_of(r):
+        rows = {v: row for v, row in rows_by_need[n].items() if v in member_index}
+        if not rows:
+            continue
+        wanted = problem.service_skills[problem.need_service[n]]
+        together = int(problem.need_volunteers_per_visit[n])
+        per_day = [best for day in range(7)
+                   if (best := _best_attendees(problem, options, rows, day, together, wanted))]
+        per_day.sort()
+        for km, attendees in per_day[:int(problem.need_visits[n])]:
+            visits.append((km, n, attendees, tuple(int(options.load_ms[rows[v]])
+                                                   for v in attendees)))
+    # A member who cannot carry all these visits alone does fewer: drop their heaviest visit
+    # until the hours fit (other residents' claims are the team-choice model's business).
+    caps = [math.floor(float(problem.volunteer_max_minutes[v]) * 60_000) for v in team]
+    while True:
+        load = [0] * len(team)
+        for _, _, attendees, loads in visits:
+            for v, ms in zip(attendees, loads, strict=True):
+                load[member_index[v]] += ms
+        over = [i for i, (used, cap) in enumerate(zip(load, caps, strict=True)) if used > cap]
+        if not over:
+            break
+        heavy = team[over[0]]
+        drop = max((visit for visit in visits if heavy in visit[2]),
+                   key=lambda visit: (max(visit[3]), visit[1]))
+        visits.remove(drop)
+    cost = weights.distance_km * sum(visit[0] for visit in visits)
+    missing = sum(int(problem.need_visits[n]) for n in problem.needs_of(r)) - len(visits)
+    cost += weights.unmet_visit * priority * missing
+    cost += weights.unmet_member * priority * (int(problem.resident_team_size[r]) - len(team))
+    cost += weights.preference * sum(misses[v] for v in team)
+    cost += weights.churn * (len(incumbents) - len(incumbents & set(team)))
+    if len({int(problem.volunteer_organization[v]) for v in team}) > 1:
+        cost += weights.cohesion
+    return Plan(r, team, cost, tuple(load), len(visits))
+
+
+def _best_attendees(problem: Problem, options: NeedOptions, rows: dict[int, int], day: int,
+                    together: int, wanted: np.ndarray) -> tuple[float, tuple[int, ...]] | None:
+    free = [v for v, row in rows.items() if int(options.day_mask[row]) >> day & 1]
+    if len(free) < together:
+        return None
+    best = None
+    for group in itertools.combinations(sorted(free), together):
+        if together > 1:
+            covered = np.zeros_like(wanted)
+            for v in group:
+                covered |= problem.volunteer_skills[v]
+            if (wanted & ~covered).any():
+                continue
+        km = sum(float(options.km[rows[v]]) for v in group)
+        if best is None or km < best[0]:
+            best = (km, group)
+    return best
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    teams: dict[int, tuple[int, ...]]  # resident -> chosen team (absent: no team)
+    status: str
+    blocks: int  # block models solved
+
+
+BLOCK = 48  # residents whose teams are re-chosen together in one model
+BLOCK_WORK = 0.08  # CP-SAT deterministic work for one block model
+MAX_PASSES = 3
+
+
+def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], params: SolverParams,
+                 max_blocks: int, hint: dict[int, tuple[int, ...]] | None = None,
+                 stop=None) -> TeamChoice:
+    """At most one plan per resident, volunteers' hours and resident counts respected.
+
+    Starts from the best plan each resident can still get (by priority), then re-chooses
+    the teams of blocks of neighbouring residents exactly, the rest held fixed, pass after
+    pass while the work budget lasts. Blocks are small enough for CP-SAT to prove each
+    block optimal, which one model of a whole district is not.
+    """
+    by_resident: dict[int, list[Plan]] = {}
+    for plan in plans:
+        by_resident.setdefault(plan.resident, []).append(plan)
+    chosen = _greedy_plans(problem, by_resident, residents, hint or {})
+    order = _spatial_order(problem, residents)
+    deadline = time.monotonic() + params.time_limit_s
+    blocks = 0
+    all_optimal = True
+    passes = 0
+    while blocks < max_blocks and not (stop is not None and stop.reason) and passes < MAX_PASSES:
+        offset = (BLOCK // 2) * (passes % 2)
+        chunks = [order[max(0, i - offset):i - offset + BLOCK]
+                  for i in range(0, len(order) + offset, BLOCK)]
+        chunks = [chunk for chunk in chunks if chunk]
+        changed = False
+        for chunk in chunks:
+            if blocks >= max_blocks or (stop is not None and stop.reason):
+                break
+            if time.monotonic() >= deadline:
+                if stop is not None:
+                    stop.stop("time limit")
+                break
+            block_params = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()))
+            result = _solve_block(problem, by_resident, chunk, chosen, block_params, BLOCK_WORK,
+                                  stop)
+            blocks += 1
+            if result is None:
+                all_optimal = False
+                continue
+            picks, optimal = result
+            all_optimal &= optimal
+            for r in chunk:
+                if chosen.get(r) != picks.get(r):
+                    changed = True
+                if r in picks:
+                    chosen[r] = picks[r]
+                else:
+                    chosen.pop(r, None)
+        passes += 1
+        if not changed:
+            break
+    teams = {r: plan.team for r, plan in chosen.items()}
+    return TeamChoice(teams, "blocks optimal" if all_optimal else "feasible", blocks)
+
+
+def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
+                  hint: dict[int, tuple[int, ...]]) -> dict[int, Plan]:
+    load: dict[int, int] = {}
+    count: dict[int, int] = {}
+    chosen: dict[int, Plan] = {}
+    order = sorted(residents, key=lambda r: (-int(problem.resident_priority[r]), r))
+    for r in order:
+        options = sorted(by_resident.get(r, []),
+                         key=lambda plan: (plan.team != hint.get(r), plan.cost, plan.team))
+        for plan in options:
+            if all(load.get(v, 0) + ms <= math.floor(float(problem.volunteer_max_minutes[v])
+                                                      * 60_000)
+                   and count.get(v, 0) < int(problem.volunteer_max_residents[v])
+                   for v, ms in zip(plan.team, plan.load_ms, strict=True)):
+                if plan.cost >= empty_cost(problem, r):
+                    break
+                chosen[r] = plan
+                for v, ms in zip(plan.team, plan.load_ms, strict=True):
+                    load[v] = load.get(v, 0) + ms
+                    count[v] = count.get(v, 0) + 1
+                break
+    return chosen
+
+
+def _spatial_order(problem: Problem, residents: list[int]) -> list[int]:
+    """Residents in an order where neighbours in the list are neighbours on the map:
+    by station first, then along a zig-zag of latitude bands."""
+    stations = problem.scenario.residents
+    lat, lon = problem.resident_lat, problem.resident_lon
+    band = 0.01  # about 1 km
+    def key(r: int):
+        row = math.floor(lat[r] / band)
+        return (stations[r].station or "", row, lon[r] if row % 2 == 0 else -lon[r], r)
+    return sorted(residents, key=key)
+
+
+def _solve_block(problem: Problem, by_resident: dict[int, list[Plan]], block: list[int],
+                 chosen: dict[int, Plan], params: SolverParams, work: float,
+                 stop) -> tuple[dict[int, Plan], bool] | None:
+    inside = set(block)
+    fixed_load: dict[int, int] = {}
+    fixed_count: dict[int, int] = {}
+    for r, plan in chosen.items():
+        if r in inside:
+            continue
+        for v, ms in zip(plan.team, plan.load_ms, strict=True):
+            fixed_load[v] = fixed_load.get(v, 0) + ms
+            fixed_count[v] = fixed_count.get(v, 0) + 1
+    plans = [plan for r in block for plan in by_resident.get(r, [])]
+    model = cp_model.CpModel()
+    weights = problem.scenario.config.weights
+    picks = [model.NewBoolVar(f"p{i}") for i in range(len(plans))]
+    by_plan_resident: dict[int, list[int]] = {}
+    by_volunteer: dict[int, list[tuple[int, int]]] = {}
+    for i, plan in enumerate(plans):
+        by_plan_resident.setdefault(plan.resident, []).append(i)
+        for v, ms in zip(plan.team, plan.load_ms, strict=True):
+            by_volunteer.setdefault(v, []).append((i, ms))
+    terms = []
+    for r, indices in by_plan_resident.items():
+        base = _floor(empty_cost(problem, r))
+        model.AddAtMostOne(picks[i] for i in indices)
+        terms.extend((_floor(plans[i].cost) - base) * picks[i] for i in indices)
+    share_ms = fair_share_minutes(problem) * 60_000
+    fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / 3_600_000)
+    for v, entries in sorted(by_volunteer.items()):
+        cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000) - fixed_load.get(v, 0)
+        room = int(problem.volunteer_max_residents[v]) - fixed_count.get(v, 0)
+        load = sum(ms * picks[i] for i, ms in entries)
+        model.Add(load <= cap)
+        model.Add(sum(picks[i] for i, _ in entries) <= room)
+        outside = fixed_load.get(v, 0) - int(share_ms[v])
+        if fairness_cost and any(ms + outside > 0 for _, ms in entries):
+            excess = model.NewIntVar(0, max(0, cap + outside) // FAIRNESS_UNIT_MS + 1, f"e{v}")
+            model.Add(FAIRNESS_UNIT_MS * excess >= load + outside)
+            terms.append(fairness_cost * excess)
+    model.Minimize(sum(terms))
+    for i, plan in enumerate(plans):
+        model.AddHint(picks[i], chosen.get(plan.resident) is plan)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, params.time_limit_s)
+    solver.parameters.max_deterministic_time = max(0.01, work)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = params.seed
+    solver.parameters.log_search_progress = params.log
+    if stop is not None:
+        stop.active_solver = solver
+    try:
+        code = solver.Solve(model)
+    finally:
+        if stop is not None:
+            stop.active_solver = None
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    result = {plans[i].resident: plans[i] for i in range(len(plans))
+              if solver.BooleanValue(picks[i])}
+    return result, code == cp_model.OPTIMAL
+
+
+def _floor(value: float) -> int:
+    return math.floor(value * SCALE + 1e-9)
