@@ -18,7 +18,7 @@ from matcher.scenario import Scenario, read_scenario
 from matcher.scenario.config import build_config, check_config, merge_settings
 from matcher.solution import Solution
 from matcher.solvers.cpsat import SolverParams
-from matcher.solvers.engine import Progress, StopFlag, solve_problem
+from matcher.solvers.engine import Progress, StopFlag, greedy_outcome, solve_problem
 from matcher.unmet import unmet_needs
 
 _SOLVER_KEYS = ("time_limit_s", "workers", "seed")
@@ -76,15 +76,21 @@ class Result:
         return write_folder(out_dir, roster_files(self.roster))
 
 
+METHODS = ("optimise", "greedy")
+
+
 def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None, *,
-          progress: Progress | None = None, stop: StopFlag | None = None,
-          **overrides) -> Result:
+          method: str = "optimise", progress: Progress | None = None,
+          stop: StopFlag | None = None, **overrides) -> Result:
     """Solve a scenario (or the path of one) and return the roster.
 
     `config` is a mapping in the shape of a config file, merged over the scenario's own;
     `overrides` name single settings: `time_limit_s`, `workers`, `seed`, or a weight such as
-    `distance_km=2`.
+    `distance_km=2`. `method="greedy"` gives the baseline a coordinator would make by hand:
+    residents by priority, each visit to the nearest volunteer still free.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if not isinstance(scenario, Scenario):
         scenario = read_scenario(scenario)
     scenario = with_settings(scenario, config, overrides)
@@ -92,7 +98,10 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
     solver = scenario.config.solver
     params = SolverParams(time_limit_s=float(solver.time_limit_s), workers=solver.workers,
                           seed=solver.seed)
-    outcome = solve_problem(problem, params, progress=progress, stop=stop)
+    if method == "greedy":
+        outcome = greedy_outcome(problem)
+    else:
+        outcome = solve_problem(problem, params, progress=progress, stop=stop)
     evaluation = evaluate(problem, outcome.solution)
     unmet = unmet_needs(problem, outcome.solution, outcome.candidates, outcome.options)
     roster = build_roster(problem, outcome.solution, evaluation, unmet, status=outcome.status,

@@ -31,6 +31,7 @@ from matcher.objective import evaluate, preference_misses
 from matcher.options import NeedOptions, visit_options
 from matcher.problem import Problem
 from matcher.solution import Solution
+from matcher.solvers.bound import lower_bound
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.teams import choose_teams, resident_plans
@@ -89,27 +90,36 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     work = sum(len(part) for part in parts) or 1
     for index, part in enumerate(parts):
         if stop.reason:
-            break
+            # Parts never reached keep their relaxed bound: every roster pays at least that.
+            if bound_total is not None:
+                bound_total += lower_bound(problem, options, part)
+            continue
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             stop.stop("time limit")
-            break
+            if bound_total is not None:
+                bound_total += lower_bound(problem, options, part)
+            continue
         budget = max(remaining * len(part) / work, min(remaining, 1.0))
         work -= len(part)
         if not any(options.by_need.get(n) for r in part for n in problem.needs_of(r)) and \
                 not any(options.pairs_of_resident.get(r) for r in part):
             statuses.append("optimal")  # nobody can serve these residents: nothing to decide
+            if bound_total is not None:
+                bound_total += lower_bound(problem, options, part)
             continue
         part_params = replace(params, time_limit_s=budget)
         if len(part) <= SMALL_PART:
             result = solve_part(problem, options, part, Solution(), part_params,
                                 hint=hint.restricted_to(set(part), problem.need_resident),
                                 stop=stop)
-            part_solution, status, bound = result.solution, result.status, result.bound
+            part_solution, status = result.solution, result.status
+            bound = max(result.bound if result.bound is not None else -math.inf,
+                        lower_bound(problem, options, part))
         else:
             part_solution, status = _teams_then_search(
                 problem, options, part, part_params, hint, say, stop)
-            bound = None
+            bound = lower_bound(problem, options, part)
         solution = solution.merged(part_solution)
         statuses.append(status)
         bound_total = None if bound is None or bound_total is None else bound_total + bound
@@ -122,12 +132,21 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
         status = "optimal"
     else:
         status = "feasible"
-    bound = _bound_with_constants(problem, bound_total, parts, options)
+    bound = bound_total
     if bound is not None:
         bound = min(bound, evaluation.objective)
     if status == "optimal" and bound is not None:
         bound = evaluation.objective if abs(bound - evaluation.objective) < 1e-6 else bound
     return Outcome(solution, status, bound, time.monotonic() - started, candidates, options)
+
+
+def greedy_outcome(problem: Problem) -> Outcome:
+    """The greedy baseline alone, as an outcome like the optimiser's."""
+    started = time.monotonic()
+    candidates = candidate_pairs(problem)
+    options = visit_options(problem, candidates)
+    solution = greedy_roster(problem, options)
+    return Outcome(solution, "feasible", None, time.monotonic() - started, candidates, options)
 
 
 def independent_parts(problem: Problem, candidates: Candidates) -> list[list[int]]:
@@ -143,27 +162,6 @@ def independent_parts(problem: Problem, candidates: Candidates) -> list[list[int
         if residents:
             parts.append(residents)
     return sorted(parts, key=lambda part: part[0])
-
-
-def _bound_with_constants(problem: Problem, bound_total: float | None, parts, options) -> float | None:
-    # Residents with nobody to serve them are in parts solved trivially: their whole demand
-    # is unmet whatever the roster, so their cost is a constant of every roster.
-    if bound_total is None:
-        return None
-    constant = 0.0
-    weights = problem.scenario.config.weights
-    for part in parts:
-        for r in part:
-            if options.pairs_of_resident.get(r):
-                continue
-            if any(options.by_need.get(n) for n in problem.needs_of(r)):
-                continue
-            priority = int(problem.resident_priority[r])
-            constant += weights.unmet_visit * priority * sum(
-                int(problem.need_visits[n]) for n in problem.needs_of(r))
-            constant += weights.unmet_member * priority * int(problem.resident_team_size[r])
-    churned = sum(1 for r, _ in problem.current.tolist() if not options.pairs_of_resident.get(r))
-    return bound_total + constant + weights.churn * churned
 
 
 def _hint_from_current(problem: Problem) -> Solution:
