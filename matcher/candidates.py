@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from matcher.daywindows import day_patterns, per_day_lookup
 from matcher.problem import EARTH_RADIUS_KM, NO_GENDER, Problem
-from matcher.scenario.model import Window
 
 # The rules in the order they are applied, with the words a coordinator reads.
 RULES: tuple[tuple[str, str], ...] = (
@@ -44,6 +44,9 @@ class Candidates:
     # survivors[rule][resident]: candidates left for that resident after the rule
     survivors: dict[str, np.ndarray]
     nearest_km: np.ndarray  # nearest volunteer's travel distance per resident (inf if none)
+    # Pairs within each volunteer's distance cap, before any other rule (for reports).
+    reach_resident: np.ndarray
+    reach_volunteer: np.ndarray
 
     def __len__(self) -> int:
         return len(self.resident)
@@ -64,6 +67,7 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def candidate_pairs(problem: Problem) -> Candidates:
     """Every (resident, volunteer) pair that no pair-level hard rule forbids."""
     residents, volunteers, distance = pairs_within_reach(problem)
+    reach = (residents, volunteers)
     nearest = _nearest_km(problem)
     survivors: dict[str, np.ndarray] = {}
 
@@ -89,7 +93,7 @@ def candidate_pairs(problem: Problem) -> Candidates:
     survivors["skills"] = np.bincount(residents[skilled], minlength=problem.n_residents)
     useful = _serves_some_need(problem, residents, volunteers, _skill_and_time_fit)
     survivors["time"] = np.bincount(residents[useful], minlength=problem.n_residents)
-    return Candidates(residents, volunteers, distance, useful, survivors, nearest)
+    return Candidates(residents, volunteers, distance, useful, survivors, nearest, *reach)
 
 
 def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,25 +156,23 @@ def _skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> 
 
 def _time_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
     """Some window of the need and of the volunteer overlap for at least the duration."""
-    need_pattern = problem.need_window_pattern[needs]
-    volunteer_pattern = problem.volunteer_window_pattern[volunteers]
-    n_patterns = len(problem.window_patterns)
-    codes = need_pattern * n_patterns + volunteer_pattern
-    unique, inverse = np.unique(codes, return_inverse=True)
-    longest = np.array([_longest_overlap(problem.window_patterns[code // n_patterns],
-                                         problem.window_patterns[code % n_patterns])
-                        for code in unique.tolist()], dtype=np.int64)
-    return longest[inverse] >= problem.need_duration[needs]
+    ids, lists = day_patterns(problem.window_patterns)
+    duration = problem.need_duration[needs]
+    index, longest = per_day_lookup(ids[problem.need_window_pattern[needs]],
+                                    ids[problem.volunteer_window_pattern[volunteers]],
+                                    np.zeros(len(needs), dtype=np.int64), lists,
+                                    lambda a, b, _: _longest_overlap(a, b))
+    table = np.append(np.array(longest, dtype=np.int64), 0)  # index -1 reads the 0
+    return table[index].max(axis=1, initial=0) >= duration
 
 
 def _skill_and_time_fit(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
     return _skill_fits(problem, needs, volunteers) & _time_fits(problem, needs, volunteers)
 
 
-def _longest_overlap(first: tuple[Window, ...], second: tuple[Window, ...]) -> int:
+def _longest_overlap(first, second) -> int:
     best = 0
-    for a in first:
-        for b in second:
-            if a.day == b.day:
-                best = max(best, min(a.end, b.end) - max(a.start, b.start))
+    for a_start, a_end in first:
+        for b_start, b_end in second:
+            best = max(best, min(a_end, b_end) - max(a_start, b_start))
     return best

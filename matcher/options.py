@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.candidates import Candidates
+from matcher.daywindows import day_patterns, per_day_lookup
 from matcher.problem import Problem
-from matcher.scenario.model import Window
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive start-minute ranges within one day
 
@@ -125,23 +125,13 @@ def visit_options(problem: Problem, candidates: Candidates, residents=None) -> N
     need, volunteer, km = need[skilled], volunteer[skilled], km[skilled]
     # Time: windows are split into days, and each distinct (need's day windows, volunteer's
     # day windows, duration) is worked out once: there are few of those even in a city.
-    day_ids, day_windows = _day_patterns(problem.window_patterns)
-    need_days = day_ids[problem.need_window_pattern[need]]
-    volunteer_days = day_ids[problem.volunteer_window_pattern[volunteer]]
-    valid = (need_days >= 0) & (volunteer_days >= 0)
-    width = len(day_windows)
-    keys = np.where(valid, (need_days * width + volunteer_days) * 1441
-                    + problem.need_duration[need][:, None], -1)
-    unique, inverse = np.unique(keys[valid], return_inverse=True)
-    range_list: list[Ranges] = []
-    for key in unique.tolist():
-        pair, minutes = divmod(key, 1441)
-        first, second = divmod(pair, width)
-        range_list.append(_day_start_ranges(day_windows[first], day_windows[second], minutes))
-    lengths = np.array([len(r) for r in range_list], dtype=np.int64)
-    range_id = np.full(keys.shape, -1, dtype=np.int64)
-    ids = np.arange(len(unique))
-    range_id[valid] = np.where(lengths[inverse] > 0, ids[inverse], -1)
+    day_ids, day_windows = day_patterns(problem.window_patterns)
+    keys_index, range_list = per_day_lookup(
+        day_ids[problem.need_window_pattern[need]],
+        day_ids[problem.volunteer_window_pattern[volunteer]],
+        problem.need_duration[need], day_windows, _day_start_ranges)
+    lengths = np.append(np.array([len(r) for r in range_list], dtype=np.int64), 0)
+    range_id = np.where(lengths[keys_index] > 0, keys_index, -1)
     day_mask = ((range_id >= 0) * (1 << np.arange(7))).sum(axis=1)
     fits = day_mask > 0
     need, volunteer, km = need[fits], volunteer[fits], km[fits]
@@ -164,19 +154,6 @@ def _pairs_nearest_first(residents: np.ndarray, volunteers: np.ndarray,
         if len(chunk_r):
             result[int(chunk_r[0])] = chunk_v.tolist()
     return result
-
-
-def _day_patterns(patterns: tuple[tuple[Window, ...], ...]) -> tuple[np.ndarray, list]:
-    """Each pattern as 7 ids of its day's intervals (-1 for a day with none)."""
-    ids = np.full((len(patterns), 7), -1, dtype=np.int64)
-    known: dict[tuple[tuple[int, int], ...], int] = {}
-    for index, windows in enumerate(patterns):
-        per_day: dict[int, list[tuple[int, int]]] = {}
-        for window in windows:
-            per_day.setdefault(window.day, []).append((window.start, window.end))
-        for day, intervals in per_day.items():
-            ids[index, day] = known.setdefault(tuple(intervals), len(known))
-    return ids, list(known)
 
 
 def _day_start_ranges(need_windows, availability, duration: int) -> Ranges:

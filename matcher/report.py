@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from matcher.candidates import RULES, Candidates, candidate_pairs, pairs_within_reach
+from matcher.candidates import RULES, Candidates, candidate_pairs
 from matcher.problem import Problem, compile_problem
 from matcher.scenario.model import RESIDENT_KINDS, Scenario
 
@@ -86,7 +86,7 @@ def _uncovered_skills_section(problem: Problem, candidates: Candidates) -> list[
     For a one-volunteer visit, one volunteer within reach must hold all the skills; for a
     shared visit, the skills of all volunteers within reach together must cover them.
     """
-    within = _within_reach(problem)
+    within = _within_reach(problem, candidates)
     lacking: dict[int, list[int]] = {}
     for need in range(problem.n_needs):
         service = int(problem.need_service[need])
@@ -117,9 +117,9 @@ def _uncovered_skills_section(problem: Problem, candidates: Candidates) -> list[
     return [*lines, ""]
 
 
-def _within_reach(problem: Problem) -> dict[int, np.ndarray]:
+def _within_reach(problem: Problem, candidates: Candidates) -> dict[int, np.ndarray]:
     """Volunteers within their own distance cap of each resident (distance rule only)."""
-    residents, volunteers, _ = pairs_within_reach(problem)
+    residents, volunteers = candidates.reach_resident, candidates.reach_volunteer
     splits = np.searchsorted(residents, np.arange(problem.n_residents + 1))
     return {r: volunteers[splits[r]:splits[r + 1]] for r in range(problem.n_residents)
             if splits[r + 1] > splits[r]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from matcher.scenario.model import Window
 from matcher.scenario.windows import WINDOW_EXAMPLE, WindowSyntaxError, parse_window
 
 MISSING: Any = object()
+_BAD_ID_CHARACTERS = re.compile(r"[;/\\\n\r\t]")
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -158,7 +160,7 @@ def identifier(value: Any, record: Record, key: str) -> str:
     if result.startswith(FORMULA_STARTS):
         raise FieldError("may not start with '=', '+', '-' or '@' "
                          "(a spreadsheet would run it as a formula)")
-    if any(char in result for char in ";/\\\n\r\t"):
+    if _BAD_ID_CHARACTERS.search(result):
         raise FieldError("may not contain ';', '/', '\\' or control characters")
     return result
 

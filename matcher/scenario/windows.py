@@ -46,6 +46,11 @@ def parse_windows(texts: list[str] | tuple[str, ...]) -> tuple[Window, ...]:
 
 def merge_windows(windows: list[Window] | tuple[Window, ...]) -> tuple[Window, ...]:
     """Sorted union: overlapping or touching intervals on one day become one."""
+    return _merge(tuple(windows))
+
+
+@lru_cache(maxsize=65536)
+def _merge(windows: tuple[Window, ...]) -> tuple[Window, ...]:
     merged: list[Window] = []
     for window in sorted(windows):
         last = merged[-1] if merged else None
