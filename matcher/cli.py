@@ -86,6 +86,8 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="number of volunteers (overrides preset)")
     generate.add_argument("--with-current", action="store_true",
                           help="also write a previous roster as `current`")
+    generate.add_argument("--inline", action="store_true",
+                          help="write one self-contained scenario.yaml, no CSV tables")
     generate.set_defaults(run=_run_generate)
     return parser
 
@@ -173,8 +175,20 @@ def _run_generate(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             print(f"matcher generate: --{name} must be at least 1", file=sys.stderr)
             return EXIT_BAD_INPUT
-    path = write_scenario(args.out_dir, args.preset, args.seed, residents=args.residents,
-                          volunteers=args.volunteers, with_current=args.with_current)
+    if args.inline:
+        from pathlib import Path
+
+        from matcher.generate import generate_tables
+        from matcher.generate.inline import write_inline
+
+        tables = generate_tables(args.preset, args.seed, residents=args.residents,
+                                 volunteers=args.volunteers, with_current=args.with_current)
+        path = write_inline(Path(args.out_dir) / "scenario.yaml", tables,
+                            f"Synthetic scenario: matcher generate --preset {args.preset} "
+                            f"--seed {args.seed} --inline")
+    else:
+        path = write_scenario(args.out_dir, args.preset, args.seed, residents=args.residents,
+                              volunteers=args.volunteers, with_current=args.with_current)
     print(f"wrote {path}")
     return EXIT_OK
 

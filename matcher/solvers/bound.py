@@ -114,3 +114,92 @@ def _need_relaxed(problem: Problem, options: NeedOptions, n: int, members: int,
 
 def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:
     return float(sum(resident_lower_bound(problem, options, r) for r in residents))
+
+
+def contested_lower_bound(problem: Problem, options: NeedOptions, residents) -> float | None:
+    """A tighter bound: one-to-one residents competing for volunteers' hours and places.
+
+    A linear relaxation: for each one-to-one resident r and eligible volunteer v, `y[r,v]`
+    is how much v is r's volunteer and `s[r,v]` which share of the most visits v could make
+    for r alone is made. A real roster is a point of it (y = 1, s = visits made / most), at
+    no more than its cost; volunteers' hours (each visit at least its lightest load) and
+    places are shared between residents. Residents cared for by a team add their own
+    relaxed bound. Returns None if the linear program does not solve to optimality.
+    """
+    from ortools.linear_solver import pywraplp
+
+    weights = problem.scenario.config.weights
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    hours: dict[int, list] = {}
+    places: dict[int, list] = {}
+    objective = solver.Objective()
+    constant = 0.0
+    for r in residents:
+        r = int(r)
+        if int(problem.resident_team_size[r]) != 1:
+            constant += resident_lower_bound(problem, options, r)
+            continue
+        priority = int(problem.resident_priority[r])
+        unserved = weights.unmet_visit * priority
+        incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+        total = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
+        constant += (unserved * total + weights.unmet_member * priority
+                     + weights.churn * len(incumbents))
+        candidates = options.pairs_of_resident.get(r, [])
+        if not candidates:
+            continue
+        rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
+                        for n in problem.needs_of(r)}
+        misses = preference_misses(problem, np.full(len(candidates), r),
+                                   np.array(candidates, dtype=np.int64)).tolist()
+        team = []
+        for v, miss in zip(candidates, misses, strict=True):
+            served, lightest, km = _most_visits(problem, options, v, rows_by_need)
+            pair_cost = (weights.preference * miss - weights.unmet_member * priority
+                         - weights.churn * (v in incumbents))
+            saving = served * (unserved - weights.distance_km * km)
+            if pair_cost >= 0 and saving <= 0:
+                continue  # this pair can only add cost: no roster gains by it
+            y = solver.NumVar(0, 1, "")
+            objective.SetCoefficient(y, pair_cost)
+            team.append(y)
+            places.setdefault(v, []).append(y)
+            if saving > 0:
+                s = solver.NumVar(0, 1, "")
+                objective.SetCoefficient(s, -saving)
+                solver.Add(s <= y)
+                hours.setdefault(v, []).append((s, served * lightest))
+        if team:
+            solver.Add(solver.Sum(team) <= 1)
+    for v, entries in hours.items():
+        cap = float(problem.volunteer_max_minutes[v]) * 60_000
+        if sum(load for _, load in entries) > cap:
+            solver.Add(solver.Sum([load * s for s, load in entries]) <= cap)
+    for v, ys in places.items():
+        if len(ys) > int(problem.volunteer_max_residents[v]):
+            solver.Add(solver.Sum(ys) <= int(problem.volunteer_max_residents[v]))
+    objective.SetMinimization()
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    value = constant + objective.Value()
+    return value - 1e-7 * max(1.0, abs(value))  # the solver's own tolerance
+
+
+def _most_visits(problem: Problem, options: NeedOptions, v: int,
+                 rows_by_need: dict[int, dict[int, int]]) -> tuple[int, int, float]:
+    """Most visits v alone could make for the resident within v's hours, the lightest load
+    of them, and v's distance."""
+    loads: list[int] = []
+    km = 0.0
+    for n, rows in rows_by_need.items():
+        row = rows.get(v)
+        if row is not None:
+            days = bin(int(options.day_mask[row])).count("1")
+            loads += [int(options.load_ms[row])] * min(int(problem.need_visits[n]), days)
+            km = float(options.km[row])
+    if not loads:
+        return 0, 0, km
+    cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
+    ordered = sorted(loads)
+    served = int((np.cumsum(ordered) <= cap).sum())
+    return served, ordered[0], km

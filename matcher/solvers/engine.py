@@ -31,12 +31,13 @@ from matcher.objective import evaluate, preference_misses
 from matcher.options import NeedOptions, visit_options
 from matcher.problem import Problem
 from matcher.solution import Solution
-from matcher.solvers.bound import lower_bound
+from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.teams import choose_teams, resident_plans
 
 SMALL_PART = 8  # residents: solved as one exact model
+CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
@@ -119,7 +120,7 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
         else:
             part_solution, status = _teams_then_search(
                 problem, options, part, part_params, hint, say, stop)
-            bound = lower_bound(problem, options, part)
+            bound = _part_bound(problem, options, part)
         solution = solution.merged(part_solution)
         statuses.append(status)
         bound_total = None if bound is None or bound_total is None else bound_total + bound
@@ -162,6 +163,17 @@ def independent_parts(problem: Problem, candidates: Candidates) -> list[list[int
         if residents:
             parts.append(residents)
     return sorted(parts, key=lambda part: part[0])
+
+
+def _part_bound(problem: Problem, options: NeedOptions, part: list[int]) -> float:
+    """The best proven bound affordable for a part: the contested linear relaxation where
+    the part is small enough to build it quickly, else each resident alone."""
+    alone = lower_bound(problem, options, part)
+    pairs = sum(len(options.pairs_of_resident.get(r, ())) for r in part)
+    if pairs > CONTESTED_BOUND_PAIRS:
+        return alone
+    contested = contested_lower_bound(problem, options, part)
+    return alone if contested is None else max(alone, contested)
 
 
 def _hint_from_current(problem: Problem) -> Solution:
