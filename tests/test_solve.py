@@ -163,3 +163,27 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
         assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
         contested = contested_lower_bound(result.problem, options, residents)
         assert contested is None or contested <= result.objective + 1e-6
+
+
+def test_a_stopped_search_still_returns_a_valid_roster(tmp_path):
+    # As after Ctrl-C: the search is told to stop and keeps what it has.
+    from matcher.solvers.engine import StopFlag
+
+    s = read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml")
+    stop = StopFlag()
+    stop.stop("interrupted")
+    result = matcher.solve(s, stop=stop, time_limit_s=30)
+    assert result.status == "interrupted"
+    assert check_roster(s, result.write(tmp_path / "roster")) == []
+    assert result.summary["bound"] is not None  # the relaxed bound holds for any roster
+
+
+def test_station_scenario_roster_passes_the_checker(tmp_path):
+    s = read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml")
+    result = matcher.solve(s, time_limit_s=10)
+    assert check_roster(s, result.write(tmp_path / "roster")) == []
+    greedy = matcher.solve(s, method="greedy")
+    assert check_roster(s, greedy.write(tmp_path / "greedy")) == []
+    coverage = result.summary["coverage"]["visit_coverage"]
+    assert coverage >= greedy.summary["coverage"]["visit_coverage"]
+    assert result.summary["bound"] <= result.objective
