@@ -55,6 +55,15 @@ class NeedOptions:
     def rows_of(self, need: int) -> range:
         return range(int(self.need_rows[need]), int(self.need_rows[need + 1]))
 
+    def useful_volunteers(self, problem: Problem, r: int) -> list[int]:
+        """Volunteers who could attend some need of r, nearest first."""
+        best: dict[int, float] = {}
+        for n in problem.needs_of(r):
+            for row in self.rows_of(n):
+                v = int(self.volunteer[row])
+                best[v] = min(best.get(v, float(self.km[row])), float(self.km[row]))
+        return sorted(best, key=lambda v: (best[v], v))
+
     def expand(self, row: int) -> list[Option]:
         need, volunteer = int(self.need[row]), int(self.volunteer[row])
         load, km = int(self.load_ms[row]), float(self.km[row])

@@ -324,21 +324,7 @@ class _PartModel:
               hint: Solution | None, stop=None) -> tuple[Solution, str, float, float] | None:
         if hint is not None:
             self._add_hint(hint)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-        solver.parameters.max_deterministic_time = max(0.01, work_limit)
-        # One search worker: CP-SAT's parallel portfolio races threads, and the same inputs
-        # must give the same roster. Parallelism comes from solving parts side by side.
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = params.seed
-        solver.parameters.log_search_progress = params.log
-        if stop is not None:
-            stop.active_solver = solver
-        try:
-            code = solver.Solve(self.model)
-        finally:
-            if stop is not None:
-                stop.active_solver = None
+        solver, code = run_cp_sat(self.model, params, time_limit, work_limit, stop)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
@@ -371,6 +357,27 @@ class _PartModel:
 
     def travel_violations(self, solution: Solution) -> tuple[set, set]:
         return travel_violations(self.problem, self.fixed, self._fixed_by_volunteer, solution)
+
+
+def run_cp_sat(model: cp_model.CpModel, params: SolverParams, time_limit: float,
+               work_limit: float, stop=None) -> tuple[cp_model.CpSolver, int]:
+    """Solve with the project's settings; `stop` can interrupt the search from elsewhere."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.max_deterministic_time = max(0.01, work_limit)
+    # One search worker: CP-SAT's parallel portfolio races threads, and the same inputs
+    # must give the same roster.
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = params.seed
+    solver.parameters.log_search_progress = params.log
+    if stop is not None:
+        stop.active_solver = solver
+    try:
+        code = solver.Solve(model)
+    finally:
+        if stop is not None:
+            stop.active_solver = None
+    return solver, code
 
 
 def travel_violations(problem: Problem, fixed: Solution, fixed_by_volunteer: dict,

@@ -316,7 +316,7 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
                                              problem.resident_lon[[seed]]), k=k)
         chosen = sorted({int(part_array[i]) for i in np.atleast_1d(nearest[0])})
         current = _teams_of(solution)
-        allowed = {r: set(current.get(r, ())) | set(_nearby_useful(problem, options, r))
+        allowed = {r: set(current.get(r, ())) | set(options.useful_volunteers(problem, r)[:NEARBY_VOLUNTEERS])
                    for r in chosen}
         fixed = solution.without(set(chosen), problem.need_resident)
         step = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()),
@@ -334,15 +334,6 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
             last_report = time.monotonic()
             say(f"  search round {rounds}: objective {best:,.1f}")
     return solution, best
-
-
-def _nearby_useful(problem: Problem, options: NeedOptions, r: int) -> list[int]:
-    seen: dict[int, float] = {}
-    for n in problem.needs_of(r):
-        for row in options.rows_of(n):
-            v = int(options.volunteer[row])
-            seen[v] = min(seen.get(v, math.inf), float(options.km[row]))
-    return sorted(seen, key=lambda v: (seen[v], v))[:NEARBY_VOLUNTEERS]
 
 
 def _pick_seed(problem: Problem, solution: Solution, part: np.ndarray,

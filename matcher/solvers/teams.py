@@ -24,7 +24,7 @@ from ortools.sat.python import cp_model
 from matcher.objective import fair_share_minutes, preference_misses
 from matcher.options import NeedOptions
 from matcher.problem import Problem
-from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams
+from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
 
 # How many of a resident's nearest useful volunteers are tried, by team size.
 TEAM_CANDIDATES = {1: 25, 2: 10, 3: 8}
@@ -42,7 +42,7 @@ class Plan:
 
 def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]:
     """Good teams for one resident, each scored on its own."""
-    useful = _useful_volunteers(options, problem, r)
+    useful = options.useful_volunteers(problem, r)
     size = int(problem.resident_team_size[r])
     limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
     incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
@@ -69,15 +69,6 @@ def empty_cost(problem: Problem, r: int) -> float:
     return (weights.unmet_visit * priority * visits
             + weights.unmet_member * priority * int(problem.resident_team_size[r])
             + weights.churn * churn)
-
-
-def _useful_volunteers(options: NeedOptions, problem: Problem, r: int) -> list[int]:
-    best: dict[int, float] = {}
-    for n in problem.needs_of(r):
-        for row in options.rows_of(n):
-            v = int(options.volunteer[row])
-            best[v] = min(best.get(v, math.inf), float(options.km[row]))
-    return sorted(best, key=lambda v: (best[v], v))
 
 
 def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
@@ -289,19 +280,7 @@ def _solve_block(problem: Problem, by_resident: dict[int, list[Plan]], block: li
     model.Minimize(sum(terms))
     for i, plan in enumerate(plans):
         model.AddHint(picks[i], chosen.get(plan.resident) is plan)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, params.time_limit_s)
-    solver.parameters.max_deterministic_time = max(0.01, work)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = params.seed
-    solver.parameters.log_search_progress = params.log
-    if stop is not None:
-        stop.active_solver = solver
-    try:
-        code = solver.Solve(model)
-    finally:
-        if stop is not None:
-            stop.active_solver = None
+    solver, code = run_cp_sat(model, params, params.time_limit_s, work, stop)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     result = {plans[i].resident: plans[i] for i in range(len(plans))
