@@ -120,11 +120,12 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents) -> 
     """A tighter bound: one-to-one residents competing for volunteers' hours and places.
 
     A linear relaxation: for each one-to-one resident r and eligible volunteer v, `y[r,v]`
-    is how much v is r's volunteer and `s[r,v]` which share of the most visits v could make
-    for r alone is made. A real roster is a point of it (y = 1, s = visits made / most), at
-    no more than its cost; volunteers' hours (each visit at least its lightest load) and
-    places are shared between residents. Residents cared for by a team add their own
-    relaxed bound. Returns None if the linear program does not solve to optimality.
+    is how much v is r's volunteer, and `u[r,v,i]` whether v makes an i-th visit for r, at
+    most as many as v could make for r alone. The i-th visit takes the i-th lightest load, so
+    any k visits take at least what the k lightest would. A real roster is a point of it, at
+    no more than its cost; volunteers' hours and places are shared between residents.
+    Residents cared for by a team add their own relaxed bound. Returns None if the linear
+    program does not solve to optimality.
     """
     from ortools.linear_solver import pywraplp
 
@@ -154,21 +155,22 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents) -> 
                                    np.array(candidates, dtype=np.int64)).tolist()
         team = []
         for v, miss in zip(candidates, misses, strict=True):
-            served, lightest, km = _most_visits(problem, options, v, rows_by_need)
+            loads, km = _visit_loads(problem, options, v, rows_by_need)
             pair_cost = (weights.preference * miss - weights.unmet_member * priority
                          - weights.churn * (v in incumbents))
-            saving = served * (unserved - weights.distance_km * km)
-            if pair_cost >= 0 and saving <= 0:
+            saving = unserved - weights.distance_km * km
+            if pair_cost >= 0 and (not loads or saving <= 0):
                 continue  # this pair can only add cost: no roster gains by it
             y = solver.NumVar(0, 1, "")
             objective.SetCoefficient(y, pair_cost)
             team.append(y)
             places.setdefault(v, []).append(y)
             if saving > 0:
-                s = solver.NumVar(0, 1, "")
-                objective.SetCoefficient(s, -saving)
-                solver.Add(s <= y)
-                hours.setdefault(v, []).append((s, served * lightest))
+                for load in loads:
+                    visit = solver.NumVar(0, 1, "")
+                    objective.SetCoefficient(visit, -saving)
+                    solver.Add(visit <= y)
+                    hours.setdefault(v, []).append((visit, load))
         if team:
             solver.Add(solver.Sum(team) <= 1)
     for v, entries in hours.items():
@@ -185,10 +187,10 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents) -> 
     return value - 1e-7 * max(1.0, abs(value))  # the solver's own tolerance
 
 
-def _most_visits(problem: Problem, options: NeedOptions, v: int,
-                 rows_by_need: dict[int, dict[int, int]]) -> tuple[int, int, float]:
-    """Most visits v alone could make for the resident within v's hours, the lightest load
-    of them, and v's distance."""
+def _visit_loads(problem: Problem, options: NeedOptions, v: int,
+                 rows_by_need: dict[int, dict[int, int]]) -> tuple[list[int], float]:
+    """Loads of the most visits v alone could make for the resident within v's hours,
+    lightest first, and v's distance."""
     loads: list[int] = []
     km = 0.0
     for n, rows in rows_by_need.items():
@@ -197,9 +199,7 @@ def _most_visits(problem: Problem, options: NeedOptions, v: int,
             days = bin(int(options.day_mask[row])).count("1")
             loads += [int(options.load_ms[row])] * min(int(problem.need_visits[n]), days)
             km = float(options.km[row])
-    if not loads:
-        return 0, 0, km
     cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
     ordered = sorted(loads)
-    served = int((np.cumsum(ordered) <= cap).sum())
-    return served, ordered[0], km
+    served = int((np.cumsum(ordered) <= cap).sum()) if ordered else 0
+    return ordered[:served], km

@@ -41,20 +41,28 @@ class Plan:
 
 
 def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]:
-    """Good teams for one resident, each scored on its own."""
+    """Good teams for one resident, each scored on its own.
+
+    Every useful volunteer is first scored alone; teams are then formed from the best of
+    them (and any incumbent). Ranking by that score rather than by distance matters: the
+    one volunteer nearby who can also cut hair may live farther than twenty who cannot.
+    """
     useful = options.useful_volunteers(problem, r)
     size = int(problem.resident_team_size[r])
     limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
     incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
-    pool = list(dict.fromkeys([v for v in useful if v in incumbents] + useful[:limit]))
     # Looked up once per resident rather than once per team.
     rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
                     for n in problem.needs_of(r)}
-    misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
-                                              np.array(pool, dtype=np.int64)).tolist(),
+    misses = dict(zip(useful, preference_misses(problem, np.full(len(useful), r),
+                                                np.array(useful, dtype=np.int64)).tolist(),
                       strict=True))
-    plans = []
-    for k in range(1, min(size, len(pool)) + 1):
+    singles = {v: _score(problem, options, r, (v,), incumbents, rows_by_need, misses)
+               for v in useful}
+    ranked = sorted(useful, key=lambda v: (singles[v].cost, v))
+    pool = list(dict.fromkeys([v for v in useful if v in incumbents] + ranked[:limit]))
+    plans = [singles[v] for v in pool]
+    for k in range(2, min(size, len(pool)) + 1):
         for team in itertools.combinations(sorted(pool), k):
             plans.append(_score(problem, options, r, team, incumbents, rows_by_need, misses))
     return plans
