@@ -93,6 +93,14 @@ class _Context:
         if len(volunteers) < together:
             return head + (f"a visit needs {together} volunteers together but only "
                            f"{len(volunteers)} can attend")
+        team = self.team[r]
+        able_members = [v for v in volunteers if v in team]
+        if len(team) >= int(p.resident_team_size[r]) and len(able_members) < together:
+            names = ", ".join(p.volunteer_ids[v] for v in sorted(team))
+            kind = "one-to-one care" if int(p.resident_team_size[r]) == 1 else "the team is full"
+            return head + (f"{kind}: the resident's team ({names}) cannot do this need "
+                           f"(skills or free time); {_count(len(volunteers), 'volunteer')} who "
+                           "could would mean changing the team for the resident's other needs")
         states = [self._state(v, r, need) for v in volunteers[:LISTED_AT_MOST]]
         more = f" and {len(volunteers) - LISTED_AT_MOST} more" if len(volunteers) > LISTED_AT_MOST else ""
         count = len(volunteers)
@@ -112,7 +120,7 @@ class _Context:
                            f"{'s are' if len(pair_candidates) != 1 else ' is'} eligible")
         states = [self._state(v, r, None) for v in free[:LISTED_AT_MOST]]
         more = f" and {len(free) - LISTED_AT_MOST} more" if len(free) > LISTED_AT_MOST else ""
-        return head + "the other eligible volunteers are taken: " + ", ".join(states) + more
+        return head + "other eligible volunteers: " + ", ".join(states) + more
 
     def _state(self, v: int, r: int, need: int | None) -> str:
         p = self.problem
@@ -126,7 +134,11 @@ class _Context:
             visit = int(p.need_duration[need]) + 2 * float(p.travel_minutes(r, v))
             if self.load[v] + visit > float(p.volunteer_max_minutes[v]) + 1e-9:
                 return f"{vid} {_hours(used)}/{_hours(cap)} h"
-            return f"{vid} busy at the times that fit ({_hours(used)}/{_hours(cap)} h)"
+            if used > 0:
+                return f"{vid} busy at the times that fit ({_hours(used)}/{_hours(cap)} h)"
+        if used == 0:
+            # Free, yet not chosen: the search found no roster that gains by it.
+            return f"{vid} free but not chosen ({_hours(cap)} h)"
         return f"{vid} {_hours(used)}/{_hours(cap)} h"
 
     def _nobody_in_reach(self, r: int) -> str:
@@ -156,6 +168,10 @@ class _Context:
         duration = int(p.need_duration[need])
         return (f"no eligible volunteer within reach is free for {duration} min "
                 f"during {windows}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _hours(value: float) -> str:

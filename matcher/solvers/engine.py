@@ -203,7 +203,7 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     planned = {plan.resident: plan.visits for plan in plans
                if teams.get(plan.resident) == plan.team}
     solution = _schedule_teams(problem, options, part, teams, planned, params, deadline, stop)
-    solution = _fill_teams(problem, solution, teams)
+    solution = _fill_teams(problem, solution, teams, options, part)
     best = evaluate(problem, solution).objective
     if greedy_value < best:
         solution, best = greedy, greedy_value
@@ -214,10 +214,14 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     return solution, "feasible"
 
 
-def _fill_teams(problem: Problem, solution: Solution,
-                teams: dict[int, tuple[int, ...]]) -> Solution:
-    """Add the chosen team members who attend no visit, where that lowers the objective: a
-    member on the team (a backup, or for later weeks) still counts for `unmet_member`."""
+def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int, ...]],
+                options: NeedOptions, part: list[int]) -> Solution:
+    """Fill short teams with members who attend no visit, where that lowers the objective:
+    a member on the team (a backup, or for later weeks) still counts for `unmet_member`."""
+
+    def problem_candidates(r: int) -> list[int]:
+        return options.pairs_of_resident.get(r, [])
+
     weights = problem.scenario.config.weights
     pairs = set(solution.pairs)
     members: dict[int, set[int]] = {}
@@ -226,7 +230,9 @@ def _fill_teams(problem: Problem, solution: Solution,
         members.setdefault(r, set()).add(v)
         residents_of[v] = residents_of.get(v, 0) + 1
     current = {(int(r), int(v)) for r, v in problem.current.tolist()}
-    for r, team in sorted(teams.items()):
+    for r in sorted(part):
+        # The chosen team first, then anyone else eligible, nearest first.
+        team = list(teams.get(r, ())) + list(problem_candidates(r))
         for v in team:
             have = members.setdefault(r, set())
             if v in have or len(have) >= int(problem.resident_team_size[r]):
