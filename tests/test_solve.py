@@ -161,8 +161,9 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
         options = visit_options(result.problem, candidates)
         residents = range(result.problem.n_residents)
         assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
-        contested = contested_lower_bound(result.problem, options, residents)
-        assert contested is None or contested <= result.objective + 1e-6
+        for integer in (False, True):
+            contested = contested_lower_bound(result.problem, options, residents, integer=integer)
+            assert contested is None or contested <= result.objective + 1e-6
 
 
 def test_a_stopped_search_still_returns_a_valid_roster(tmp_path):

@@ -116,75 +116,130 @@ def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:
     return float(sum(resident_lower_bound(problem, options, r) for r in residents))
 
 
-def contested_lower_bound(problem: Problem, options: NeedOptions, residents) -> float | None:
-    """A tighter bound: one-to-one residents competing for volunteers' hours and places.
+def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
+                          integer: bool = False, time_limit_s: float = 30.0) -> float | None:
+    """A tighter bound: residents competing for volunteers' hours and places.
 
-    A linear relaxation: for each one-to-one resident r and eligible volunteer v, `y[r,v]`
-    is how much v is r's volunteer, and `u[r,v,i]` whether v makes an i-th visit for r, at
-    most as many as v could make for r alone. The i-th visit takes the i-th lightest load, so
-    any k visits take at least what the k lightest would. A real roster is a point of it, at
-    no more than its cost; volunteers' hours and places are shared between residents.
-    Residents cared for by a team add their own relaxed bound. Returns None if the linear
-    program does not solve to optimality.
+    A relaxation of the roster where time clashes, cohesion and fairness are left out:
+    - one-to-one resident r, eligible volunteer v: `y[r,v]` v is r's volunteer; `u[r,v,i]`
+      v makes an i-th visit for r, at most as many as v could make for r alone, the i-th
+      taking the i-th lightest load (so any k visits take at least the k lightest);
+    - resident r with a team: `y[r,v]` v is on the team (at most team_size of them);
+      `a[n,v]` visits of need n that v attends (at most on the days v can, only if on the
+      team); `served[n]` visits of need n, each needing volunteers_per_visit attendances;
+    - every volunteer's hours and places are shared by all residents.
+    A real roster is a point of this model at no more than its cost, so its optimum (or,
+    solved as a MIP, its proven dual bound) bounds every roster. `integer=True` makes the
+    pair choices whole, which is tighter and slower. Returns None if nothing was proved.
     """
     from ortools.linear_solver import pywraplp
 
-    weights = problem.scenario.config.weights
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    hours: dict[int, list] = {}
-    places: dict[int, list] = {}
-    objective = solver.Objective()
-    constant = 0.0
+    solver = pywraplp.Solver.CreateSolver("SCIP" if integer else "GLOP")
+    if integer:
+        solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
+    model = _ContestedModel(problem, options, solver, integer)
     for r in residents:
-        r = int(r)
-        if int(problem.resident_team_size[r]) != 1:
-            constant += resident_lower_bound(problem, options, r)
-            continue
-        priority = int(problem.resident_priority[r])
-        unserved = weights.unmet_visit * priority
-        incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
-        total = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
-        constant += (unserved * total + weights.unmet_member * priority
-                     + weights.churn * len(incumbents))
-        candidates = options.pairs_of_resident.get(r, [])
-        if not candidates:
-            continue
-        rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
-                        for n in problem.needs_of(r)}
-        misses = preference_misses(problem, np.full(len(candidates), r),
+        if int(problem.resident_team_size[int(r)]) == 1:
+            model.add_one_to_one(int(r))
+        else:
+            model.add_team(int(r))
+    model.add_volunteer_limits()
+    solver.Objective().SetMinimization()
+    status = solver.Solve()
+    if integer:
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return None
+        value = model.constant + solver.Objective().BestBound()
+    else:
+        if status != pywraplp.Solver.OPTIMAL:
+            return None
+        value = model.constant + solver.Objective().Value()
+    return value - 1e-7 * max(1.0, abs(value))  # the solvers' own tolerance
+
+
+class _ContestedModel:
+    def __init__(self, problem: Problem, options: NeedOptions, solver, integer: bool):
+        self.problem, self.options, self.solver, self.integer = problem, options, solver, integer
+        self.weights = problem.scenario.config.weights
+        self.objective = solver.Objective()
+        self.constant = 0.0
+        self.hours: dict[int, list] = {}
+        self.places: dict[int, list] = {}
+
+    def variable(self, top: float, cost: float, whole: bool = False):
+        var = self.solver.IntVar(0, top, "") if whole else self.solver.NumVar(0, top, "")
+        self.objective.SetCoefficient(var, cost)
+        return var
+
+    def _resident_basics(self, r: int):
+        p, w = self.problem, self.weights
+        priority = int(p.resident_priority[r])
+        incumbents = {int(v) for cr, v in p.current.tolist() if cr == r}
+        total = sum(int(p.need_visits[n]) for n in p.needs_of(r))
+        unserved = w.unmet_visit * priority
+        self.constant += (unserved * total + w.unmet_member * priority * int(p.resident_team_size[r])
+                          + w.churn * len(incumbents))
+        candidates = self.options.pairs_of_resident.get(r, [])
+        rows_by_need = {n: {int(self.options.volunteer[row]): row for row in self.options.rows_of(n)}
+                        for n in p.needs_of(r)}
+        misses = preference_misses(p, np.full(len(candidates), r),
                                    np.array(candidates, dtype=np.int64)).tolist()
+        pair_costs = [w.preference * miss - w.unmet_member * priority - w.churn * (v in incumbents)
+                      for v, miss in zip(candidates, misses, strict=True)]
+        return unserved, candidates, rows_by_need, pair_costs
+
+    def add_one_to_one(self, r: int) -> None:
+        unserved, candidates, rows_by_need, pair_costs = self._resident_basics(r)
         team = []
-        for v, miss in zip(candidates, misses, strict=True):
-            loads, km = _visit_loads(problem, options, v, rows_by_need)
-            pair_cost = (weights.preference * miss - weights.unmet_member * priority
-                         - weights.churn * (v in incumbents))
-            saving = unserved - weights.distance_km * km
+        for v, pair_cost in zip(candidates, pair_costs, strict=True):
+            loads, km = _visit_loads(self.problem, self.options, v, rows_by_need)
+            saving = unserved - self.weights.distance_km * km
             if pair_cost >= 0 and (not loads or saving <= 0):
                 continue  # this pair can only add cost: no roster gains by it
-            y = solver.NumVar(0, 1, "")
-            objective.SetCoefficient(y, pair_cost)
+            y = self.variable(1, pair_cost, self.integer)
             team.append(y)
-            places.setdefault(v, []).append(y)
+            self.places.setdefault(v, []).append(y)
             if saving > 0:
                 for load in loads:
-                    visit = solver.NumVar(0, 1, "")
-                    objective.SetCoefficient(visit, -saving)
-                    solver.Add(visit <= y)
-                    hours.setdefault(v, []).append((visit, load))
+                    visit = self.variable(1, -saving)
+                    self.solver.Add(visit <= y)
+                    self.hours.setdefault(v, []).append((visit, load))
         if team:
-            solver.Add(solver.Sum(team) <= 1)
-    for v, entries in hours.items():
-        cap = float(problem.volunteer_max_minutes[v]) * 60_000
-        if sum(load for _, load in entries) > cap:
-            solver.Add(solver.Sum([load * s for s, load in entries]) <= cap)
-    for v, ys in places.items():
-        if len(ys) > int(problem.volunteer_max_residents[v]):
-            solver.Add(solver.Sum(ys) <= int(problem.volunteer_max_residents[v]))
-    objective.SetMinimization()
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    value = constant + objective.Value()
-    return value - 1e-7 * max(1.0, abs(value))  # the solver's own tolerance
+            self.solver.Add(self.solver.Sum(team) <= 1)
+
+    def add_team(self, r: int) -> None:
+        p = self.problem
+        unserved, candidates, rows_by_need, pair_costs = self._resident_basics(r)
+        members = {}
+        for v, pair_cost in zip(candidates, pair_costs, strict=True):
+            members[v] = self.variable(1, pair_cost, self.integer)
+            self.places.setdefault(v, []).append(members[v])
+        if not members:
+            return
+        self.solver.Add(self.solver.Sum(list(members.values())) <= int(p.resident_team_size[r]))
+        for n, rows in rows_by_need.items():
+            wanted = int(p.need_visits[n])
+            together = int(p.need_volunteers_per_visit[n])
+            attendances = []
+            for v, row in rows.items():
+                days = bin(int(self.options.day_mask[row])).count("1")
+                most = min(wanted, days)
+                attend = self.variable(most, self.weights.distance_km * float(self.options.km[row]))
+                self.solver.Add(attend <= most * members[v])
+                attendances.append(attend)
+                self.hours.setdefault(v, []).append((attend, int(self.options.load_ms[row])))
+            if attendances:
+                served = self.variable(wanted, -unserved)
+                self.solver.Add(together * served <= self.solver.Sum(attendances))
+
+    def add_volunteer_limits(self) -> None:
+        p = self.problem
+        for v, entries in self.hours.items():
+            cap = float(p.volunteer_max_minutes[v]) * 60_000
+            self.solver.Add(self.solver.Sum([load * x for x, load in entries]) <= cap)
+        for v, ys in self.places.items():
+            if len(ys) > int(p.volunteer_max_residents[v]):
+                self.solver.Add(self.solver.Sum(ys) <= int(p.volunteer_max_residents[v]))
 
 
 def _visit_loads(problem: Problem, options: NeedOptions, v: int,

@@ -38,6 +38,8 @@ from matcher.solvers.teams import choose_teams, resident_plans
 
 SMALL_PART = 8  # residents: solved as one exact model
 CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
+INTEGER_BOUND_PAIRS = 10_000  # ... and up to which it is solved with whole pairs
+INTEGER_BOUND_SECONDS = 5.0
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
@@ -166,13 +168,15 @@ def independent_parts(problem: Problem, candidates: Candidates) -> list[list[int
 
 
 def _part_bound(problem: Problem, options: NeedOptions, part: list[int]) -> float:
-    """The best proven bound affordable for a part: the contested linear relaxation where
-    the part is small enough to build it quickly, else each resident alone."""
+    """The best proven bound affordable for a part: the contested relaxation (as a MIP
+    for a small part, a linear program for a mid-sized one), else each resident alone."""
     alone = lower_bound(problem, options, part)
     pairs = sum(len(options.pairs_of_resident.get(r, ())) for r in part)
     if pairs > CONTESTED_BOUND_PAIRS:
         return alone
-    contested = contested_lower_bound(problem, options, part)
+    integer = pairs <= INTEGER_BOUND_PAIRS
+    contested = contested_lower_bound(problem, options, part, integer=integer,
+                                      time_limit_s=INTEGER_BOUND_SECONDS)
     return alone if contested is None else max(alone, contested)
 
 

@@ -1,0 +1,63 @@
+"""Unmet reasons sorted into a few kinds, so two rosters can be compared kind by kind.
+
+A reason in unmet.csv is a sentence with counts and ids ("1 of 2 visits not scheduled: the
+3 eligible volunteers are taken: V000012 4.0/4.0 h, ..."); the kind is read from the fixed
+words of each sentence the roster writer uses. A row may give two reasons, one for missing
+visits and one for a short team, and then counts under both kinds.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The team reason is appended after "; ". Window lists inside a reason are "; "-separated
+# too, so the split is made only where the team sentence starts.
+_TEAM_PART = re.compile(r";\s*(?=team has \d+ of \d+ members)")
+
+# (words in the reason, kind), first match wins; most specific first.
+_KINDS: tuple[tuple[str, str], ...] = (
+    ("no volunteer lives within reach", "nobody within reach"),
+    ("there are no volunteers", "nobody within reach"),
+    ("valid safeguarding check", "no valid safeguarding check within reach"),
+    ("every volunteer within reach is excluded", "everyone within reach excluded"),
+    ("meets the required gender", "required gender not within reach"),
+    ("speaks a required language", "required language not within reach"),
+    ("meets the hard rules", "nobody within reach meets the hard rules"),
+    ("no volunteer within reach has skill", "skill missing within reach"),
+    ("is free for", "nobody free during the windows"),
+    ("free on only", "too few distinct days free"),
+    ("volunteers together but only", "too few volunteers for a joint visit"),
+    ("cannot do this need", "team cannot do this need"),
+    ("volunteers are taken", "eligible volunteers taken"),
+    ("volunteer is taken", "eligible volunteers taken"),
+    ("only", "team short: too few eligible"),
+)
+_TEAM_KINDS = {"eligible volunteers taken": "team short: volunteers taken"}
+OTHER = "other"
+
+
+def reason_kinds(reason: str) -> tuple[str, ...]:
+    """The kinds of one unmet row's reason, visits first, then the team (if either)."""
+    parts = _TEAM_PART.split(reason.strip(), maxsplit=1)
+    kinds = []
+    for index, part in enumerate(parts):
+        if not part.strip():
+            continue
+        is_team = part.lstrip().startswith("team has ")
+        kind = _kind(part, is_team)
+        if is_team:
+            kind = _TEAM_KINDS.get(kind, kind)
+        kinds.append(kind)
+    return tuple(kinds)
+
+
+def _kind(part: str, is_team: bool) -> str:
+    # The head ("1 of 2 visits not scheduled: " / "team has 1 of 2 members: ") says only
+    # what is missing; the kind is in the words after it.
+    _, _, body = part.partition(": ")
+    for words, kind in _KINDS:
+        if words == "only" and not is_team:
+            continue
+        if words in body:
+            return kind
+    return OTHER
