@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from matcher.errors import InputProblem
@@ -20,8 +21,6 @@ from .errors import ExportError
 ASSIGNMENTS = "assignments.csv"
 VISITS = "visits.csv"
 UNMET = "unmet.csv"
-SUMMARY = "summary.json"
-ROSTER_FILES = (ASSIGNMENTS, VISITS, UNMET, SUMMARY)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     ASSIGNMENTS: ("resident_id", "volunteer_id"),
@@ -70,7 +69,36 @@ class RosterTables:
 
     def team(self, resident_id: str) -> tuple[str, ...]:
         """The volunteers paired with a resident, in file order."""
-        return tuple(p.volunteer for p in self.pairs if p.resident == resident_id)
+        return tuple(p.volunteer for p in self._by_resident["pairs"].get(resident_id, ()))
+
+    def visits_of(self, resident_id: str) -> tuple[VisitRow, ...]:
+        return self._by_resident["visits"].get(resident_id, ())
+
+    def unmet_of(self, resident_id: str) -> tuple[UnmetRow, ...]:
+        return self._by_resident["unmet"].get(resident_id, ())
+
+    def visits_attended(self, volunteer_id: str) -> tuple[VisitRow, ...]:
+        """The visits a volunteer attends, in file order."""
+        return self._by_volunteer.get(volunteer_id, ())
+
+    @cached_property
+    def _by_resident(self) -> dict[str, dict[str, tuple]]:
+        # Indexed once: a city's roster has tens of thousands of rows, and every export
+        # looks rows up per resident or per volunteer.
+        return {name: _grouped(getattr(self, name), lambda row: (row.resident,))
+                for name in ("pairs", "visits", "unmet")}
+
+    @cached_property
+    def _by_volunteer(self) -> dict[str, tuple[VisitRow, ...]]:
+        return _grouped(self.visits, lambda visit: visit.volunteers)
+
+
+def _grouped(rows, keys) -> dict[str, tuple]:
+    groups: dict[str, list] = {}
+    for row in rows:
+        for key in dict.fromkeys(keys(row)):
+            groups.setdefault(key, []).append(row)
+    return {key: tuple(group) for key, group in groups.items()}
 
 
 def read_roster(roster_dir: str | Path, scenario: Scenario) -> RosterTables:

@@ -9,6 +9,7 @@ station only, and health-related services are shown as a plain home visit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from matcher.scenario.model import Scenario, Service
 
@@ -78,5 +79,8 @@ class Naming:
     def area(self, resident_id: str) -> str:
         """The resident's station name, or 'the resident's home': never an address."""
         station = self.scenario.resident(resident_id).station
-        names = {s.id: s.name for s in self.scenario.stations}
-        return names.get(station, HOME) if station else HOME
+        return self._station_names.get(station, HOME) if station else HOME
+
+    @cached_property
+    def _station_names(self) -> dict[str, str]:
+        return {s.id: s.name for s in self.scenario.stations}

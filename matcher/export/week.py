@@ -81,16 +81,15 @@ class Coverage:
 
 def coverage(title: str, residents: Iterable[Resident], roster: RosterTables) -> Coverage:
     """Coverage of a set of residents: from the scenario's needs and the roster's rows."""
-    chosen = {r.id: r for r in residents}
-    short = {u.resident for u in roster.unmet}
+    chosen = tuple(residents)
     return Coverage(
         title=title,
         residents=len(chosen),
-        fully_served=sum(1 for rid in chosen if rid not in short),
-        visits_demanded=sum(n.visits_per_week for r in chosen.values() for n in r.needs),
-        visits_scheduled=sum(1 for v in roster.visits if v.resident in chosen),
-        members_demanded=sum(r.team_size for r in chosen.values()),
-        members_paired=sum(1 for p in roster.pairs if p.resident in chosen),
+        fully_served=sum(1 for r in chosen if not roster.unmet_of(r.id)),
+        visits_demanded=sum(n.visits_per_week for r in chosen for n in r.needs),
+        visits_scheduled=sum(len(roster.visits_of(r.id)) for r in chosen),
+        members_demanded=sum(r.team_size for r in chosen),
+        members_paired=sum(len(roster.team(r.id)) for r in chosen),
     )
 
 

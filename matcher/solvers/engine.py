@@ -34,7 +34,7 @@ from matcher.solution import Solution
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
-from matcher.solvers.teams import choose_teams, resident_plans
+from matcher.solvers.teams import Plan, choose_teams, resident_plans, team_plan
 
 SMALL_PART = 8  # residents: solved as one exact model
 CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
@@ -45,6 +45,7 @@ NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one s
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
 BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice: share of the limit, cost of a block
 SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search likewise
+PLAN_SHARE = 0.35  # candidate teams must be found within this share of the limit
 STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
 
 
@@ -192,7 +193,8 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     deadline = started + params.time_limit_s
     greedy = greedy_roster(problem, options, part)
     greedy_value = evaluate(problem, greedy).objective
-    plans = [plan for r in part for plan in resident_plans(problem, options, r)]
+    plans = _plans_within(problem, options, part, greedy,
+                          started + PLAN_SHARE * params.time_limit_s, stop)
     say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
         f"{greedy_value:,.1f}")
     hint_teams = _teams_of(greedy) | _teams_of(hint)
@@ -216,6 +218,22 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     solution, best = _improve(problem, options, part, solution, best, params, rounds, deadline,
                               say, stop)
     return solution, "feasible"
+
+
+def _plans_within(problem: Problem, options: NeedOptions, part: list[int], greedy: Solution,
+                  deadline: float, stop: StopFlag) -> list[Plan]:
+    """Candidate teams of every resident; if time runs short, the residents not reached keep
+    the greedy roster's team as their only plan, so the limit is kept at any size."""
+    greedy_teams = _teams_of(greedy)
+    plans: list[Plan] = []
+    for index, r in enumerate(part):
+        if time.monotonic() > deadline or stop.reason:
+            for rest in part[index:]:
+                if rest in greedy_teams:
+                    plans.append(team_plan(problem, options, rest, greedy_teams[rest]))
+            break
+        plans.extend(resident_plans(problem, options, r))
+    return plans
 
 
 def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int, ...]],

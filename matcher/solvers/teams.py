@@ -43,29 +43,65 @@ class Plan:
 def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]:
     """Good teams for one resident, each scored on its own.
 
-    Every useful volunteer is first scored alone; teams are then formed from the best of
-    them (and any incumbent). Ranking by that score rather than by distance matters: the
-    one volunteer nearby who can also cut hair may live farther than twenty who cannot.
+    Every useful volunteer is first ranked by how well they could serve the resident alone;
+    teams are then formed from the best of them (and any incumbent). Ranking by that rather
+    than by distance matters: the one volunteer nearby who can also cut hair may live
+    farther than twenty who cannot.
     """
-    useful = options.useful_volunteers(problem, r)
     size = int(problem.resident_team_size[r])
     limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
     incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+    ranked = _ranked_alone(problem, options, r)
+    pool = list(dict.fromkeys([v for v in ranked if v in incumbents] + ranked[:limit]))
     # Looked up once per resident rather than once per team.
     rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
                     for n in problem.needs_of(r)}
-    misses = dict(zip(useful, preference_misses(problem, np.full(len(useful), r),
-                                                np.array(useful, dtype=np.int64)).tolist(),
+    misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
+                                              np.array(pool, dtype=np.int64)).tolist(),
                       strict=True))
-    singles = {v: _score(problem, options, r, (v,), incumbents, rows_by_need, misses)
-               for v in useful}
-    ranked = sorted(useful, key=lambda v: (singles[v].cost, v))
-    pool = list(dict.fromkeys([v for v in useful if v in incumbents] + ranked[:limit]))
-    plans = [singles[v] for v in pool]
-    for k in range(2, min(size, len(pool)) + 1):
+    plans = []
+    for k in range(1, min(size, len(pool)) + 1):
         for team in itertools.combinations(sorted(pool), k):
             plans.append(_score(problem, options, r, team, incumbents, rows_by_need, misses))
     return plans
+
+
+def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]) -> Plan:
+    """One given team for r, scored like the enumerated ones."""
+    incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+    rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
+                    for n in problem.needs_of(r)}
+    misses = dict(zip(team, preference_misses(problem, np.full(len(team), r),
+                                              np.array(team, dtype=np.int64)).tolist(),
+                      strict=True))
+    return _score(problem, options, r, tuple(sorted(team)), incumbents, rows_by_need, misses)
+
+
+def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
+    """Useful volunteers of r, best first by an estimate of r's cost with each alone:
+    visits they could staff (days, hours), travel and wishes, all vectorised."""
+    weights = problem.scenario.config.weights
+    first, last = int(problem.need_start[r]), int(problem.need_start[r + 1])
+    lo, hi = int(options.need_rows[first]), int(options.need_rows[last])
+    if lo == hi:
+        return []
+    needs = options.need[lo:hi]
+    volunteers = options.volunteer[lo:hi]
+    days = np.unpackbits(options.day_mask[lo:hi].astype(np.uint8)[:, None], axis=1).sum(axis=1)
+    alone = problem.need_volunteers_per_visit[needs] == 1
+    visits = np.where(alone, np.minimum(problem.need_visits[needs], days), 0)
+    ids, inverse = np.unique(volunteers, return_inverse=True)
+    staffed = np.bincount(inverse, weights=visits)
+    load = np.bincount(inverse, weights=visits * options.load_ms[lo:hi])
+    km = np.bincount(inverse, weights=options.km[lo:hi]) / np.bincount(inverse)
+    cap = np.floor(problem.volunteer_max_minutes[ids] * 60_000)
+    staffed = staffed * np.minimum(1.0, cap / np.maximum(load, 1.0))
+    unserved = weights.unmet_visit * int(problem.resident_priority[r])
+    misses = preference_misses(problem, np.full(len(ids), r), ids)
+    estimate = (-unserved * staffed + weights.distance_km * km * staffed
+                + weights.preference * misses)
+    order = np.lexsort((ids, estimate))
+    return ids[order].tolist()
 
 
 def empty_cost(problem: Problem, r: int) -> float:

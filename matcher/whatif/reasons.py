@@ -3,15 +3,17 @@
 A reason in unmet.csv is a sentence with counts and ids ("1 of 2 visits not scheduled: the
 3 eligible volunteers are taken: V000012 4.0/4.0 h, ..."); the kind is read from the fixed
 words of each sentence the roster writer uses. A row may give two reasons, one for missing
-visits and one for a short team, and then counts under both kinds.
+visits and one for a short team, and then counts under both kinds. A sentence none of the
+known words match keeps its own words (counts and ids masked) as its kind, so a new
+wording shows up as itself rather than vanishing into "other".
 """
 
 from __future__ import annotations
 
 import re
 
-# The team reason is appended after "; ". Window lists inside a reason are "; "-separated
-# too, so the split is made only where the team sentence starts.
+# The team reason is appended after "; ". Window lists and other clauses inside a reason
+# use "; " too, so the split is made only where the team sentence starts.
 _TEAM_PART = re.compile(r";\s*(?=team has \d+ of \d+ members)")
 
 # (words in the reason, kind), first match wins; most specific first.
@@ -28,36 +30,29 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("free on only", "too few distinct days free"),
     ("volunteers together but only", "too few volunteers for a joint visit"),
     ("cannot do this need", "team cannot do this need"),
+    ("other eligible volunteers", "team short: other eligible volunteers busy or full"),
     ("volunteers are taken", "eligible volunteers taken"),
     ("volunteer is taken", "eligible volunteers taken"),
-    ("only", "team short: too few eligible"),
+    ("volunteers are eligible", "team short: too few eligible"),
+    ("volunteer is eligible", "team short: too few eligible"),
 )
-_TEAM_KINDS = {"eligible volunteers taken": "team short: volunteers taken"}
-OTHER = "other"
+KNOWN_KINDS = frozenset(kind for _, kind in _KINDS)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def reason_kinds(reason: str) -> tuple[str, ...]:
     """The kinds of one unmet row's reason, visits first, then the team (if either)."""
-    parts = _TEAM_PART.split(reason.strip(), maxsplit=1)
-    kinds = []
-    for index, part in enumerate(parts):
-        if not part.strip():
-            continue
-        is_team = part.lstrip().startswith("team has ")
-        kind = _kind(part, is_team)
-        if is_team:
-            kind = _TEAM_KINDS.get(kind, kind)
-        kinds.append(kind)
-    return tuple(kinds)
+    return tuple(_kind(part) for part in _TEAM_PART.split(reason.strip(), maxsplit=1)
+                 if part.strip())
 
 
-def _kind(part: str, is_team: bool) -> str:
+def _kind(part: str) -> str:
     # The head ("1 of 2 visits not scheduled: " / "team has 1 of 2 members: ") says only
     # what is missing; the kind is in the words after it.
     _, _, body = part.partition(": ")
+    body = body or part
     for words, kind in _KINDS:
-        if words == "only" and not is_team:
-            continue
         if words in body:
             return kind
-    return OTHER
+    clause = re.split(r"[:;(]", body, maxsplit=1)[0].strip()
+    return _NUMBER.sub("N", clause) or "unknown"

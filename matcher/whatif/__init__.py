@@ -1,0 +1,40 @@
+"""What-if planning: scenario variants and the comparison of two rosters.
+
+    >>> from matcher.whatif import drop_volunteers, compare_rosters, comparison_table
+    >>> variant = drop_volunteers(scenario, 0.2, seed=1)     # 20 % drop out
+    >>> matcher.solve(variant).write("out/dropout")
+    >>> print(comparison_table(compare_rosters("out/base", "out/dropout", scenario, variant)))
+
+- `variants`: pure, seeded functions Scenario -> Scenario (drop volunteers, scale demand,
+  set a volunteer cap for everyone);
+- `writer`: a scenario written back as one inline scenario.yaml;
+- `folder`: a roster folder read for comparison;
+- `reasons`: unmet reasons sorted into kinds;
+- `compare`: the comparison of two roster folders;
+- `report`: the comparison as a terminal table or Markdown;
+- `commands`: the `matcher variant` and `matcher compare` subcommands.
+"""
+
+from matcher.whatif.commands import add_compare_command, add_variant_command
+from matcher.whatif.compare import Comparison, RosterFigures, compare_rosters
+from matcher.whatif.folder import RosterFolderError, read_roster_folder
+from matcher.whatif.report import comparison_markdown, comparison_table
+from matcher.whatif.variants import drop_volunteers, scale_demand, set_volunteer_cap
+from matcher.whatif.writer import scenario_document, write_scenario_file
+
+__all__ = [
+    "Comparison",
+    "RosterFigures",
+    "RosterFolderError",
+    "add_compare_command",
+    "add_variant_command",
+    "compare_rosters",
+    "comparison_markdown",
+    "comparison_table",
+    "drop_volunteers",
+    "read_roster_folder",
+    "scale_demand",
+    "scenario_document",
+    "set_volunteer_cap",
+    "write_scenario_file",
+]
