@@ -89,6 +89,11 @@ def _build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--inline", action="store_true",
                           help="write one self-contained scenario.yaml, no CSV tables")
     generate.set_defaults(run=_run_generate)
+
+    from matcher.whatif import add_compare_command, add_variant_command
+
+    add_variant_command(commands)
+    add_compare_command(commands)
     return parser
 
 
