@@ -51,6 +51,8 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="wall-clock limit in seconds (default: config solver.time_limit_s)")
     solve.add_argument("--seed", type=int, help="random seed (default: config solver.seed)")
     solve.add_argument("--workers", type=int, help="search workers (default: config solver.workers)")
+    solve.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override one config setting, e.g. weights.distance_km=2 (repeatable)")
     solve.add_argument("--quiet", action="store_true", help="print no progress")
     solve.set_defaults(run=_run_solve)
 
@@ -111,6 +113,9 @@ def _run_solve(args: argparse.Namespace) -> int:
         if value is not None and (value < low or (flag == "--time-limit" and value <= 0)):
             print(f"matcher solve: {flag} {value} is out of range", file=sys.stderr)
             return EXIT_BAD_INPUT
+    settings = _settings_from(args.set)
+    if settings is None:
+        return EXIT_BAD_INPUT
     scenario = read_scenario(args.scenario, tuple(args.config))
     overrides = {key: value for key, value in (("time_limit_s", args.time_limit),
                                                ("seed", args.seed), ("workers", args.workers))
@@ -126,7 +131,8 @@ def _run_solve(args: argparse.Namespace) -> int:
 
     def work() -> None:
         try:
-            outcome["result"] = solve(scenario, progress=progress, stop=stop, **overrides)
+            outcome["result"] = solve(scenario, settings, progress=progress, stop=stop,
+                                      **overrides)
         except BaseException as error:  # handed to the main thread, which re-raises it
             outcome["error"] = error
 
@@ -147,6 +153,30 @@ def _run_solve(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(solve_report(result, path))
     return EXIT_OK
+
+
+def _settings_from(assignments: list[str]) -> dict | None:
+    """`weights.distance_km=2` items as a nested config mapping; None (after saying why) if
+    one is not of that form. Values are read as YAML scalars, so 2 is a number."""
+    import yaml
+
+    settings: dict = {}
+    for item in assignments:
+        key, sep, text = item.partition("=")
+        path = [part for part in key.strip().split(".") if part]
+        if not sep or not path:
+            print(f"matcher solve: --set {item!r} is not KEY=VALUE "
+                  "(expected like weights.distance_km=2)", file=sys.stderr)
+            return None
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        node = settings
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return settings
 
 
 def _run_validate(args: argparse.Namespace) -> int:

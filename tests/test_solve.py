@@ -188,3 +188,15 @@ def test_station_scenario_roster_passes_the_checker(tmp_path):
     coverage = result.summary["coverage"]["visit_coverage"]
     assert coverage >= greedy.summary["coverage"]["visit_coverage"]
     assert result.summary["bound"] <= result.objective
+
+
+def test_cli_set_overrides_one_setting_and_refuses_unknown_ones(tmp_path, capsys):
+    out = tmp_path / "roster"
+    assert main(["solve", str(TINY), "-o", str(out), "--quiet",
+                 "--set", "weights.distance_km=3", "--set", "solver.seed=2"]) == 0
+    summary = (out / "summary.json").read_text(encoding="utf-8")
+    assert '"distance_km": 3.0' in summary and '"seed": 2' in summary
+    assert main(["solve", str(TINY), "-o", str(tmp_path / "x"), "--quiet",
+                 "--set", "weights.fairnes=1"]) == 2
+    assert "weights.fairnes: unknown setting (did you mean 'fairness'?)" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
