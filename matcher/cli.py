@@ -53,6 +53,11 @@ def _build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--workers", type=int, help="search workers (default: config solver.workers)")
     solve.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override one config setting, e.g. weights.distance_km=2 (repeatable)")
+    solve.add_argument("--formats", default="csv", metavar="LIST",
+                       help="also write these, comma-separated: csv, xlsx, html, ics "
+                       "(default csv: the roster files only)")
+    solve.add_argument("--redact", action="store_true",
+                       help="mask names and health details in volunteer-facing files")
     solve.add_argument("--quiet", action="store_true", help="print no progress")
     solve.set_defaults(run=_run_solve)
 
@@ -92,8 +97,10 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="write one self-contained scenario.yaml, no CSV tables")
     generate.set_defaults(run=_run_generate)
 
+    from matcher.export import add_export_command
     from matcher.whatif import add_compare_command, add_variant_command
 
+    add_export_command(commands)
     add_variant_command(commands)
     add_compare_command(commands)
     return parser
@@ -104,6 +111,7 @@ def _run_solve(args: argparse.Namespace) -> int:
     import time
 
     from matcher.api import solve
+    from matcher.output import write_folder
     from matcher.scenario import read_scenario
     from matcher.solvers.engine import StopFlag
     from matcher.terminal import solve_report
@@ -113,8 +121,15 @@ def _run_solve(args: argparse.Namespace) -> int:
         if value is not None and (value < low or (flag == "--time-limit" and value <= 0)):
             print(f"matcher solve: {flag} {value} is out of range", file=sys.stderr)
             return EXIT_BAD_INPUT
+    from matcher.export import export_files, parse_formats
+
     settings = _settings_from(args.set)
     if settings is None:
+        return EXIT_BAD_INPUT
+    try:
+        formats = parse_formats(args.formats)
+    except ValueError as error:
+        print(f"matcher solve: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenario = read_scenario(args.scenario, tuple(args.config))
     overrides = {key: value for key, value in (("time_limit_s", args.time_limit),
@@ -150,6 +165,9 @@ def _run_solve(args: argparse.Namespace) -> int:
         raise outcome["error"]
     result = outcome["result"]
     path = result.write(args.out)
+    extra = export_files(result.scenario, path, formats, redact=args.redact)
+    if extra:
+        write_folder(path, extra)
     if not args.quiet:
         print(solve_report(result, path))
     return EXIT_OK

@@ -52,6 +52,10 @@ def write_folder(out_dir: str | os.PathLike, files: dict[str, bytes]) -> Path:
     target = Path(out_dir).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    # mkdtemp makes a private folder; a roster folder is as readable as any other.
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
     try:
         for name, data in files.items():
             path = staging / name

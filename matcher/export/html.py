@@ -35,6 +35,7 @@ from .week import (
 # Visits are grouped into three rows by start time; the bounds are minutes since midnight.
 PARTS_OF_DAY = (("上午 Morning", 0, 12 * 60), ("下午 Afternoon", 12 * 60, 18 * 60),
                 ("晚上 Evening", 18 * 60, 24 * 60))
+ROW_VISITS = 16  # visits per day in one row of the grid: a row is about a third of a page
 FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", '
          '"Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans SC", sans-serif')
 
@@ -63,6 +64,7 @@ table.week th { text-align: center; font-size: 8pt; }
 table.week th.part { width: 5mm; padding: 0.6mm 0; font-size: 7.2pt; background: #f4f4f4;
                      writing-mode: vertical-rl; text-align: center; white-space: nowrap; }
 table.week td { padding: 0.6mm; }
+table.week tr { break-inside: avoid; page-break-inside: avoid; }
 .visit { break-inside: avoid; border-left: 2px solid #4f7ea8; padding-left: 0.7mm; margin-bottom: 0.7mm; }
 .visit .time { color: #444; font-variant-numeric: tabular-nums; }
 .visit .who { font-weight: 600; }
@@ -75,7 +77,8 @@ table.unmet { font-size: 7.2pt; line-height: 1.25; }
 .keep { break-inside: avoid; }
 h2 { break-after: avoid; }
 svg.map { width: 100%; height: auto; display: block; }
-svg.map .label { font-family: $fonts; font-size: 11px; fill: #222; }
+svg.map .label { font-family: $fonts; font-size: 11px; fill: #222; stroke: #fff; stroke-width: 3px;
+                 paint-order: stroke; }
 .legend { font-size: 8pt; color: #333; margin-top: 1mm; }
 .dot { display: inline-block; width: 2.6mm; height: 2.6mm; border-radius: 50%; vertical-align: middle;
        margin: 0 0.8mm 0 2.5mm; }
@@ -104,7 +107,9 @@ def _overview(scenario: Scenario, roster: RosterTables, week: str, redact: bool)
              "<h1>志愿服务排班 Volunteer roster</h1>",
              f'<p class="sub">{escape(scenario.name)} · {week}</p>',
              "<h2>各服务站覆盖 Coverage by station</h2>",
-             "<table class=\"coverage\"><thead><tr><th>服务站 Station</th><th>居民 Residents</th>"
+             '<table class="coverage"><colgroup><col style="width:34%"><col style="width:10%">'
+             '<col style="width:11%"><col style="width:27%"><col style="width:18%"></colgroup>'
+             "<thead><tr><th>服务站 Station</th><th>居民 Residents</th>"
              "<th>全部满足 Fully served</th><th>探访 Visits (排/需 scheduled/asked)</th>"
              "<th>团队成员 Team members (配/需 paired/asked)</th></tr></thead>",
              f"<tbody>\n{rows}\n</tbody></table>"]
@@ -119,7 +124,7 @@ def _overview(scenario: Scenario, roster: RosterTables, week: str, redact: bool)
 
 def _coverage_row(row: Coverage) -> str:
     css = ' class="total"' if row.title == TOTAL else ""
-    width = 25 * row.share
+    width = 25 * min(row.share, 1.0)
     return (f"<tr{css}><td>{escape(row.title)}</td><td class=\"num\">{row.residents}</td>"
             f"<td class=\"num\">{row.fully_served}</td>"
             f"<td class=\"num\">{row.visits_scheduled} / {row.visits_demanded} "
@@ -160,11 +165,16 @@ def _week_grid(scenario: Scenario, naming: Naming, visits: list[VisitRow]) -> st
                    for day, label in enumerate(DAY_LABELS))
     rows = []
     for label, low, high in PARTS_OF_DAY:
-        cells = []
-        for day in range(7):
-            entries = [_visit(naming, v) for v in visits if v.day == day and low <= v.start < high]
-            cells.append("<td>" + "".join(entries) + "</td>")
-        rows.append(f'<tr><th class="part">{escape(label)}</th>{"".join(cells)}</tr>')
+        days = [[_visit(naming, v) for v in visits if v.day == day and low <= v.start < high]
+                for day in range(7)]
+        # A table row cannot be split across printed pages, so a busy part of the day is
+        # continued in further rows of at most ROW_VISITS visits a day each.
+        chunks = max(1, -(-max(len(entries) for entries in days) // ROW_VISITS))
+        for chunk in range(chunks):
+            cells = "".join("<td>" + "".join(entries[chunk * ROW_VISITS:(chunk + 1) * ROW_VISITS])
+                            + "</td>" for entries in days)
+            title = label if chunk == 0 else f"{label} (续 cont.)"
+            rows.append(f'<tr><th class="part">{escape(title)}</th>{cells}</tr>')
     return (f'<table class="week"><thead><tr><th class="part"></th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 

@@ -18,6 +18,8 @@ from .read import RosterTables
 KM_PER_DEGREE = 6371.0088 * math.pi / 180
 SERVED, PARTLY, UNSERVED = "#2e7d32", "#ef6c00", "#c62828"
 VOLUNTEER, IDLE, LINE, STATION = "#1565c0", "#c5cae9", "#90a4ae", "#37474f"
+SMALL_MAP = 150  # residents above which dots are drawn smaller
+NAMED_STATIONS = 5  # stations above which the map labels them by id
 _NICE_KM = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
@@ -81,20 +83,26 @@ def pairs_map(scenario: Scenario, roster: RosterTables, width: float = 700,
         (x1, y1), (x2, y2) = view.xy(resident.lat, resident.lon), view.xy(volunteer.lat, volunteer.lon)
         parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
                      f'stroke="{LINE}" stroke-width="1"/>')
+    # A district has hundreds of residents: smaller dots keep them apart.
+    small = len(residents) > SMALL_MAP
+    resident_r, volunteer_r = (2.6, 1.8) if small else (4.0, 2.6)
     for volunteer in volunteers:
         x, y = view.xy(volunteer.lat, volunteer.lon)
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{VOLUNTEER}">'
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{volunteer_r}" fill="{VOLUNTEER}">'
                      f'<title>{escape(volunteer.name)} ({escape(volunteer.id)})</title></circle>')
     colours = _resident_colours(scenario, roster)
     for resident in residents:
         x, y = view.xy(resident.lat, resident.lon)
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colours[resident.id]}" '
-                     f'stroke="#fff" stroke-width="1"><title>{escape(resident.name)} '
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{resident_r}" fill="{colours[resident.id]}" '
+                     f'stroke="#fff" stroke-width="0.8"><title>{escape(resident.name)} '
                      f'({escape(resident.id)})</title></circle>')
+    # Many stations' full names overlap; their ids stay legible and the coverage table names them.
+    named = len(scenario.stations) <= NAMED_STATIONS
     for station in scenario.stations:
         x, y = view.xy(station.lat, station.lon)
-        parts.append(f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{STATION}"/>'
-                     f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" class="label">{escape(station.name)}</text>')
+        label = station.name if named else station.id
+        parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{STATION}"/>'
+                     f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" class="label">{escape(label)}</text>')
     parts.append(_scale_bar(view))
     parts.append("</svg>")
     return "\n".join(parts)

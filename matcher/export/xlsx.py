@@ -46,11 +46,13 @@ UNMET = "未满足 Unmet"
 
 SHEET_NAME_MAX = 31
 _ILLEGAL_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
-HEADER_HEIGHT = 30  # points: two lines of header text
+LINE_HEIGHT = 15  # points: one line of 11-point text
 WIDTH_MAX = 48  # wider text wraps inside its cell instead of pushing the next column off screen
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+_NUMBER = Alignment(horizontal="center", vertical="top")
 _CORE_PROPERTIES = "docProps/core.xml"
 
 
@@ -108,10 +110,11 @@ def _station_sheet(scenario: Scenario, roster: RosterTables, naming: Naming,
                    group: StationGroup) -> Sheet:
     rows = []
     for resident in group.residents:
-        team = "; ".join(_person(naming.volunteer(v), v) for v in roster.team(resident.id))
+        # One visit, one team member per line: easier to read than a long line with semicolons.
+        team = "\n".join(_person(naming.volunteer(v), v) for v in roster.team(resident.id))
         for need in resident.needs:
             visits = ordered(v for v in roster.visits_of(resident.id) if v.service == need.service)
-            times = "; ".join(f"{DAY_LABELS[v.day]} {hhmm(v.start)}-{hhmm(v.end)} "
+            times = "\n".join(f"{DAY_LABELS[v.day]} {hhmm(v.start)}-{hhmm(v.end)} "
                               f"{'、'.join(naming.volunteer(x) for x in v.volunteers)}" for v in visits)
             reason = "; ".join(u.reason for u in roster.unmet_of(resident.id) if u.service == need.service)
             rows.append((resident.id, resident.name, KIND_LABELS.get(resident.kind, resident.kind),
@@ -196,22 +199,29 @@ def _write_sheet(worksheet, sheet: Sheet) -> None:
     # A bilingual header wraps to two lines, Chinese above English, so a column need only be
     # as wide as the longer of the two, not the whole header.
     widths = [max(display_width(part) for part in h.split(" ", 1)) for h in sheet.headers]
-    for column, header in enumerate(sheet.headers, start=1):
+    for row in sheet.rows:
+        widths = [max(w, _cell_width(v)) for w, v in zip(widths, row, strict=True)]
+    widths = [min(width, WIDTH_MAX) for width in widths]
+    wraps = [any(_cell_width(row[c]) > widths[c] or "\n" in str(row[c]) for row in sheet.rows)
+             for c in range(len(widths))]
+    for column, (header, width) in enumerate(zip(sheet.headers, widths, strict=True), start=1):
         cell = _put(worksheet, 1, column, header)
         cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _WRAP
-    worksheet.row_dimensions[1].height = HEADER_HEIGHT
+        worksheet.column_dimensions[get_column_letter(column)].width = width + 2
+    worksheet.row_dimensions[1].height = 2 * LINE_HEIGHT
     for row_number, row in enumerate(sheet.rows, start=2):
         for column, value in enumerate(row, start=1):
             cell = _put(worksheet, row_number, column, value)
+            # Top-aligned, so that a row made tall by wrapped text still reads as one line.
+            cell.alignment = (_WRAP if wraps[column - 1] else _TOP if isinstance(value, str)
+                              else _NUMBER)
             if column in sheet.percent_columns:
                 cell.number_format = "0.0%"
-            widths[column - 1] = max(widths[column - 1], display_width(str(value)))
-    for column, width in enumerate(widths, start=1):
-        worksheet.column_dimensions[get_column_letter(column)].width = min(width, WIDTH_MAX) + 2
-        if width > WIDTH_MAX:
-            # Only long text wraps; styling every cell would double the time a city takes.
-            for (cell,) in worksheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                cell.alignment = _WRAP
+        # Spreadsheets differ in whether they fit a row to wrapped text on opening; an
+        # explicit height shows every line everywhere.
+        lines = max(_lines(value, width) for value, width in zip(row, widths, strict=True))
+        if lines > 1:
+            worksheet.row_dimensions[row_number].height = lines * LINE_HEIGHT
     last = get_column_letter(len(sheet.headers))
     worksheet.freeze_panes = sheet.freeze
     worksheet.auto_filter.ref = f"A1:{last}{len(sheet.rows) + 1}"
@@ -220,6 +230,15 @@ def _write_sheet(worksheet, sheet: Sheet) -> None:
     worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
     worksheet.page_setup.fitToWidth, worksheet.page_setup.fitToHeight = 1, 0
     worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _cell_width(value: Cell) -> int:
+    return max(display_width(line) for line in str(value).split("\n"))
+
+
+def _lines(value: Cell, width: int) -> int:
+    """Lines a cell takes when wrapped at `width` (an estimate: breaks may fall mid-word)."""
+    return sum(max(1, -(-display_width(line) // width)) for line in str(value).split("\n"))
 
 
 def _put(worksheet, row: int, column: int, value: Cell):
