@@ -86,22 +86,11 @@ def _uncovered_skills_section(problem: Problem, candidates: Candidates) -> list[
     For a one-volunteer visit, one volunteer within reach must hold all the skills; for a
     shared visit, the skills of all volunteers within reach together must cover them.
     """
-    within = _within_reach(problem, candidates)
+    served = _needs_with_skills_in_reach(problem, candidates)
     lacking: dict[int, list[int]] = {}
-    for need in range(problem.n_needs):
-        service = int(problem.need_service[need])
-        wanted = problem.service_skills[service]
-        if not wanted.any():
-            continue
-        resident = int(problem.need_resident[need])
-        near = within.get(resident, np.zeros(0, dtype=np.int64))
-        skills = problem.volunteer_skills[near]
-        if problem.need_volunteers_per_visit[need] > 1:
-            served = bool((skills.any(axis=0) | ~wanted).all()) if len(near) else False
-        else:
-            served = bool((skills | ~wanted).all(axis=1).any()) if len(near) else False
-        if not served:
-            lacking.setdefault(service, []).append(resident)
+    for need in np.flatnonzero(~served).tolist():
+        lacking.setdefault(int(problem.need_service[need]), []).append(
+            int(problem.need_resident[need]))
     lines = ["Services whose skills nobody within reach has:"]
     if not lacking:
         lines.append("  none: every need has a volunteer with its skills within reach")
@@ -117,12 +106,33 @@ def _uncovered_skills_section(problem: Problem, candidates: Candidates) -> list[
     return [*lines, ""]
 
 
-def _within_reach(problem: Problem, candidates: Candidates) -> dict[int, np.ndarray]:
-    """Volunteers within their own distance cap of each resident (distance rule only)."""
+def _needs_with_skills_in_reach(problem: Problem, candidates: Candidates) -> np.ndarray:
+    """Per need: True if its skills are within reach (or it asks none), vectorised over
+    every (need, volunteer within reach) row."""
+    wanted = problem.service_skills[problem.need_service]
+    served = ~wanted.any(axis=1)
     residents, volunteers = candidates.reach_resident, candidates.reach_volunteer
-    splits = np.searchsorted(residents, np.arange(problem.n_residents + 1))
-    return {r: volunteers[splits[r]:splits[r + 1]] for r in range(problem.n_residents)
-            if splits[r + 1] > splits[r]}
+    counts = np.diff(problem.need_start)[residents]
+    pair = np.repeat(np.arange(len(residents)), counts)
+    offsets = np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)
+    need = problem.need_start[residents][pair] + offsets
+    keep = ~served[need]
+    need, volunteer = need[keep], volunteers[pair[keep]]
+    if not len(need):
+        return served
+    has = problem.volunteer_skills[volunteer]
+    alone = ~(wanted[need] & ~has).any(axis=1)
+    served[np.unique(need[alone & (problem.need_volunteers_per_visit[need] == 1)])] = True
+    # A shared visit pools skills: the union over everyone within reach must cover them.
+    shared = problem.need_volunteers_per_visit[need] > 1
+    if shared.any():
+        order = np.argsort(need[shared], kind="stable")
+        grouped_need = need[shared][order]
+        starts = np.flatnonzero(np.r_[True, np.diff(grouped_need) > 0])
+        pooled = np.logical_or.reduceat(has[shared][order], starts, axis=0)
+        covered = ~(wanted[grouped_need[starts]] & ~pooled).any(axis=1)
+        served[grouped_need[starts][covered]] = True
+    return served
 
 
 def _unreachable_section(problem: Problem, candidates: Candidates) -> list[str]:

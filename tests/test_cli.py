@@ -62,3 +62,13 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "not valid YAML" in result.stderr
+
+
+def test_validate_names_services_whose_skills_nobody_in_reach_has(tmp_path, capsys):
+    text = TINY.read_text(encoding="utf-8").replace(
+        "config: ../../configs/default.yaml", "").replace(
+        "gender: female, skills: [haircut]", "gender: female, skills: []")
+    scenario = tmp_path / "no_haircut.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 0
+    assert "  haircut (skills haircut): 1 of 1 residents who need it: R01" in capsys.readouterr().out
