@@ -10,6 +10,7 @@ report can say which rule leaves a resident with nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -97,21 +98,38 @@ def candidate_pairs(problem: Problem) -> Candidates:
 
 
 def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs within each volunteer's own distance cap, sorted by (resident, volunteer).
+
+    Volunteers are grouped by cap (a handful of distinct values in practice) and each group
+    is searched with its own radius, so far fewer pairs are proposed than with the largest
+    cap for everyone.
+    """
     if problem.n_residents == 0 or problem.n_volunteers == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    tree = cKDTree(unit_vectors(problem.volunteer_lat, problem.volunteer_lon))
     points = unit_vectors(problem.resident_lat, problem.resident_lon)
-    # Query with the largest cap, then drop pairs beyond each volunteer's own cap.
-    reach_km = float(problem.volunteer_max_distance_km.max()) / problem.detour_factor
-    chord = 2 * np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) * (1 + 1e-9)
-    pairs = tree.query_ball_point(points, r=chord, return_sorted=True)
-    counts = np.fromiter((len(p) for p in pairs), dtype=np.int64, count=len(pairs))
-    residents = np.repeat(np.arange(problem.n_residents, dtype=np.int64), counts)
-    volunteers = (np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs])
-                  if counts.sum() else np.zeros(0, dtype=np.int64))
+    caps = problem.volunteer_max_distance_km
+    found_r, found_v = [], []
+    for cap in np.unique(caps).tolist():
+        group = np.flatnonzero(caps == cap)
+        tree = cKDTree(unit_vectors(problem.volunteer_lat[group], problem.volunteer_lon[group]))
+        reach_km = cap / problem.detour_factor
+        chord = 2 * np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) * (1 + 1e-9)
+        pairs = tree.query_ball_point(points, r=chord)
+        counts = np.fromiter((len(p) for p in pairs), dtype=np.int64, count=len(pairs))
+        if counts.sum():
+            found_r.append(np.repeat(np.arange(problem.n_residents, dtype=np.int64), counts))
+            found_v.append(group[np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs
+                                                 if len(p)])])
+    if not found_r:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    residents, volunteers = np.concatenate(found_r), np.concatenate(found_v)
+    order = np.lexsort((volunteers, residents))
+    residents, volunteers = residents[order], volunteers[order]
     distance = problem.distance_km(residents, volunteers)
-    mask = distance <= problem.volunteer_max_distance_km[volunteers]
+    # The chord test has a hair of slack; the exact distance decides.
+    mask = distance <= caps[volunteers]
     return residents[mask], volunteers[mask], distance[mask]
 
 
@@ -155,15 +173,46 @@ def _skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> 
 
 
 def _time_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
-    """Some window of the need and of the volunteer overlap for at least the duration."""
-    ids, lists = day_patterns(problem.window_patterns)
-    duration = problem.need_duration[needs]
-    index, longest = per_day_lookup(ids[problem.need_window_pattern[needs]],
-                                    ids[problem.volunteer_window_pattern[volunteers]],
-                                    np.zeros(len(needs), dtype=np.int64), lists,
-                                    lambda a, b, _: _longest_overlap(a, b))
-    table = np.append(np.array(longest, dtype=np.int64), 0)  # index -1 reads the 0
-    return table[index].max(axis=1, initial=0) >= duration
+    """Some window of the need and of the volunteer overlap for at least the duration.
+
+    Most days hold one interval on each side, whose overlap is plain arithmetic over all
+    rows at once; only rows where a day holds several intervals take the general path.
+    """
+    starts, ends, several = _single_intervals(problem.window_patterns)
+    need_pattern = problem.need_window_pattern[needs]
+    volunteer_pattern = problem.volunteer_window_pattern[volunteers]
+    overlap = (np.minimum(ends[need_pattern], ends[volunteer_pattern])
+               - np.maximum(starts[need_pattern], starts[volunteer_pattern]))
+    longest = overlap.max(axis=1, initial=0)
+    general = (several[need_pattern] | several[volunteer_pattern]).any(axis=1)
+    if general.any():
+        ids, lists = day_patterns(problem.window_patterns)
+        index, overlaps = per_day_lookup(ids[need_pattern[general]],
+                                         ids[volunteer_pattern[general]],
+                                         np.zeros(int(general.sum()), dtype=np.int64), lists,
+                                         lambda a, b, _: _longest_overlap(a, b))
+        table = np.append(np.array(overlaps, dtype=np.int64), 0)  # index -1 reads the 0
+        longest[general] = table[index].max(axis=1, initial=0)
+    return longest >= problem.need_duration[needs]
+
+
+@lru_cache(maxsize=4)
+def _single_intervals(patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pattern and day: the interval if there is exactly one (else an empty one), and
+    whether the day holds several."""
+    starts = np.zeros((len(patterns), 7), dtype=np.int64)
+    ends = np.zeros((len(patterns), 7), dtype=np.int64)
+    count = np.zeros((len(patterns), 7), dtype=np.int64)
+    for index, windows in enumerate(patterns):
+        for window in windows:
+            starts[index, window.day] = window.start
+            ends[index, window.day] = window.end
+            count[index, window.day] += 1
+    several = count > 1
+    ends[several] = starts[several]  # their overlap comes from the general path
+    for array in (starts, ends, several):
+        array.setflags(write=False)  # shared through the cache
+    return starts, ends, several
 
 
 def _skill_and_time_fit(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:

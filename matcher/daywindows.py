@@ -9,6 +9,7 @@ day-interval lists once and looked up for every (pattern, pattern, day).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from matcher.scenario.model import Window
 DayIntervals = tuple[tuple[int, int], ...]
 
 
+@lru_cache(maxsize=4)
 def day_patterns(patterns: tuple[tuple[Window, ...], ...]) -> tuple[np.ndarray, list[DayIntervals]]:
     """Each pattern as 7 ids of its day's intervals (-1 for a day with none), and the lists."""
     ids = np.full((len(patterns), 7), -1, dtype=np.int64)
@@ -27,6 +29,7 @@ def day_patterns(patterns: tuple[tuple[Window, ...], ...]) -> tuple[np.ndarray, 
             per_day.setdefault(window.day, []).append((window.start, window.end))
         for day, intervals in per_day.items():
             ids[index, day] = known.setdefault(tuple(intervals), len(known))
+    ids.setflags(write=False)  # shared through the cache
     return ids, list(known)
 
 
