@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from matcher.errors import InputProblem, ScenarioError
+from matcher.gcpause import collector_paused
 from matcher.objective import TERMS, Evaluation, evaluate
 from matcher.output import roster_files, write_folder
 from matcher.problem import Problem, compile_problem
@@ -98,10 +99,11 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
     solver = scenario.config.solver
     params = SolverParams(time_limit_s=float(solver.time_limit_s), workers=solver.workers,
                           seed=solver.seed)
-    if method == "greedy":
-        outcome = greedy_outcome(problem)
-    else:
-        outcome = solve_problem(problem, params, progress=progress, stop=stop)
+    with collector_paused():
+        if method == "greedy":
+            outcome = greedy_outcome(problem)
+        else:
+            outcome = solve_problem(problem, params, progress=progress, stop=stop)
     evaluation = evaluate(problem, outcome.solution)
     unmet = unmet_needs(problem, outcome.solution, outcome.candidates, outcome.options)
     roster = build_roster(problem, outcome.solution, evaluation, unmet, status=outcome.status,

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from matcher.candidates import RULES, Candidates, candidate_pairs
+from matcher.gcpause import collector_paused
 from matcher.problem import Problem, compile_problem
 from matcher.scenario.model import RESIDENT_KINDS, Scenario
 
@@ -15,6 +16,11 @@ _RULE_WORDS = dict(RULES)
 
 
 def validation_report(scenario: Scenario) -> str:
+    with collector_paused():
+        return _report(scenario)
+
+
+def _report(scenario: Scenario) -> str:
     problem = compile_problem(scenario)
     candidates = candidate_pairs(problem)
     lines = [f"{scenario.name}", f"week of {scenario.week_of.isoformat()}"

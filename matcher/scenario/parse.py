@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from matcher.errors import InputProblem, ScenarioError
+from matcher.gcpause import collector_paused
 from matcher.scenario import fields as f
 from matcher.scenario.config import build_config, check_config, check_travel_mode, merge_settings
 from matcher.scenario.fields import Field, Record, RecordReader, did_you_mean
@@ -138,7 +139,8 @@ def parse_scenario(text: str, path: str = "<scenario>", *,
     """Parse scenario YAML text. Named files come from `files` (name -> text) or `source`."""
     if source is None:
         source = MemorySource(files or {})
-    return _ScenarioParser(path, source, today or dt.date.today()).parse(text, extra_configs)
+    with collector_paused():
+        return _ScenarioParser(path, source, today or dt.date.today()).parse(text, extra_configs)
 
 
 class _ScenarioParser:
