@@ -96,17 +96,40 @@ def greedy_roster(problem: Problem, options: NeedOptions, residents=None) -> Sol
     state = _State(problem)
     for r in order:
         for need in problem.needs_of(r):
-            _schedule_need(state, need, r, options.by_need.get(need, []))
+            _schedule_need(state, need, r, _NearestFirst(options, need))
     return Solution.of(state.pairs, state.visits)
 
 
-def _schedule_need(state: _State, need: int, r: int, need_options: list[Option]) -> None:
+class _NearestFirst:
+    """A need's options nearest volunteer first, expanded only as far as they are read:
+    the nearest few usually suffice, and a city has millions of options."""
+
+    def __init__(self, options: NeedOptions, need: int):
+        self._options = options
+        self._rows = iter(options.rows_of(need))
+        self._seen: list[Option] = []
+
+    def __iter__(self):
+        yield from self._seen
+        for row in self._rows:
+            expanded = self._options.expand(row)
+            self._seen.extend(expanded)
+            yield from expanded
+
+    def all(self) -> list[Option]:
+        for _ in self:
+            pass
+        return self._seen
+
+
+def _schedule_need(state: _State, need: int, r: int, need_options: _NearestFirst) -> None:
     p = state.problem
     together = int(p.need_volunteers_per_visit[need])
     duration = int(p.need_duration[need])
     wanted = p.service_skills[p.need_service[need]]
     used_days: set[int] = set()
-    by_distance = sorted(need_options, key=lambda o: (o.km, o.volunteer, o.day))
+    # Rows come sorted by distance, then volunteer, and each row's options by day.
+    by_distance = need_options.all() if together > 1 else need_options
     for _ in range(int(p.need_visits[need])):
         placed = False
         for option in by_distance:
