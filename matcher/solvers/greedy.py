@@ -102,17 +102,23 @@ def greedy_roster(problem: Problem, options: NeedOptions, residents=None) -> Sol
 
 class _NearestFirst:
     """A need's options nearest volunteer first, expanded only as far as they are read:
-    the nearest few usually suffice, and a city has millions of options."""
+    the nearest few usually suffice, and a city has millions of options.
+
+    A volunteer's days are tried from a day that depends on the need, so that equal
+    choices spread over the week instead of all landing on Monday.
+    """
 
     def __init__(self, options: NeedOptions, need: int):
         self._options = options
         self._rows = iter(options.rows_of(need))
         self._seen: list[Option] = []
+        self._first_day = need % 7
 
     def __iter__(self):
         yield from self._seen
         for row in self._rows:
-            expanded = self._options.expand(row)
+            expanded = sorted(self._options.expand(row),
+                              key=lambda option: (option.day - self._first_day) % 7)
             self._seen.extend(expanded)
             yield from expanded
 
@@ -128,7 +134,7 @@ def _schedule_need(state: _State, need: int, r: int, need_options: _NearestFirst
     duration = int(p.need_duration[need])
     wanted = p.service_skills[p.need_service[need]]
     used_days: set[int] = set()
-    # Rows come sorted by distance, then volunteer, and each row's options by day.
+    # Rows come sorted by distance, then volunteer.
     by_distance = need_options.all() if together > 1 else need_options
     for _ in range(int(p.need_visits[need])):
         placed = False
