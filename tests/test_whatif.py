@@ -320,3 +320,22 @@ def test_compare_command_bad_input_is_a_clear_message(dropout, tmp_path, capsys)
     assert _run(["compare", str(base_dir), str(variant_dir), "--scenario-a",
                  str(tmp_path / "nope.yaml")]) == 2
     assert "file does not exist" in capsys.readouterr().err
+
+
+def test_variant_against_the_base_roster_counts_only_forced_churn(tmp_path):
+    # With the base roster as `current`, every base pair whose volunteer stays is worth
+    # keeping: the drop-out variant keeps them unless a rule forces otherwise.
+    from matcher.whatif import with_current
+
+    base_scenario = read_scenario(STATION)
+    base = matcher.solve(base_scenario, time_limit_s=10)
+    pairs = list(zip(base.pairs["resident_id"], base.pairs["volunteer_id"], strict=True))
+    variant = drop_volunteers(with_current(base_scenario, pairs), 0.2, seed=1)
+    kept_possible = {(p.resident, p.volunteer) for p in variant.current}
+    assert len(kept_possible) < len(pairs)  # some base pairs lost their volunteer
+    result = matcher.solve(variant, time_limit_s=10)
+    assert check_roster(variant, result.write(tmp_path / "variant")) == []
+    after = set(zip(result.pairs["resident_id"], result.pairs["volunteer_id"], strict=True))
+    assert len(after & kept_possible) >= 0.9 * len(kept_possible)
+    with pytest.raises(ValueError, match="not in the scenario"):
+        with_current(base_scenario, [("R99999", "V000001")])

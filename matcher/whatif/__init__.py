@@ -6,7 +6,7 @@
     >>> print(comparison_table(compare_rosters("out/base", "out/dropout", scenario, variant)))
 
 - `variants`: pure, seeded functions Scenario -> Scenario (drop volunteers, scale demand,
-  set a volunteer cap for everyone);
+  set a volunteer cap for everyone, take a base roster as `current`);
 - `writer`: a scenario written back as one inline scenario.yaml;
 - `folder`: a roster folder read for comparison;
 - `reasons`: unmet reasons sorted into kinds;
@@ -19,7 +19,12 @@ from matcher.whatif.commands import add_compare_command, add_variant_command
 from matcher.whatif.compare import Comparison, RosterFigures, compare_rosters
 from matcher.whatif.folder import RosterFolderError, read_roster_folder
 from matcher.whatif.report import comparison_markdown, comparison_table
-from matcher.whatif.variants import drop_volunteers, scale_demand, set_volunteer_cap
+from matcher.whatif.variants import (
+    drop_volunteers,
+    scale_demand,
+    set_volunteer_cap,
+    with_current,
+)
 from matcher.whatif.writer import scenario_document, write_scenario_file
 
 __all__ = [
@@ -36,5 +41,6 @@ __all__ = [
     "scale_demand",
     "scenario_document",
     "set_volunteer_cap",
+    "with_current",
     "write_scenario_file",
 ]

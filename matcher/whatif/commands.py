@@ -41,6 +41,9 @@ def add_variant_command(subparsers) -> None:
     variant.add_argument("--set-volunteer", action="append", default=[], metavar="FIELD=VALUE",
                          help="set max_distance_km, max_hours_per_week, max_residents or "
                          "travel for every volunteer (repeatable), e.g. max_distance_km=5")
+    variant.add_argument("--current-from", metavar="ROSTER_DIR",
+                         help="use this roster's assignments.csv as the variant's current "
+                         "roster (applied first), so churn counts changes against it")
     variant.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     variant.set_defaults(run=run_variant)
 
@@ -66,7 +69,13 @@ def add_compare_command(subparsers) -> None:
 def run_variant(args: argparse.Namespace) -> int:
     """`matcher variant`: read, change, write; exit 0, or 2 on bad input."""
     from matcher.scenario import read_scenario
-    from matcher.whatif.variants import drop_volunteers, scale_demand, set_volunteer_cap
+    from matcher.whatif.folder import read_roster_folder
+    from matcher.whatif.variants import (
+        drop_volunteers,
+        scale_demand,
+        set_volunteer_cap,
+        with_current,
+    )
     from matcher.whatif.writer import SCENARIO_FILE, write_scenario_file
 
     def bad(message: str) -> int:
@@ -91,6 +100,10 @@ def run_variant(args: argparse.Namespace) -> int:
     try:
         scenario = read_scenario(args.scenario, tuple(args.config))
         variant = scenario
+        if args.current_from:
+            base = read_roster_folder(args.current_from).pairs
+            variant = with_current(variant, zip(base["resident_id"], base["volunteer_id"],
+                                                strict=True))
         if args.drop_volunteers or args.remove_volunteer:
             variant = drop_volunteers(variant, args.drop_volunteers, seed=args.seed,
                                       ids=args.remove_volunteer)

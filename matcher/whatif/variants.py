@@ -13,12 +13,29 @@ import random
 from collections.abc import Iterable
 from dataclasses import replace
 
-from matcher.scenario.model import Need, Resident, Scenario, Volunteer
+from matcher.scenario.model import Need, Pair, Resident, Scenario, Volunteer
 
 MAX_VISITS_PER_WEEK = 7  # the format's bound: visits fall on distinct days of one week
 
 # The volunteer fields a planner may set for everyone, and the type the reader gives each.
 VOLUNTEER_CAPS = ("max_distance_km", "max_hours_per_week", "max_residents", "travel")
+
+
+def with_current(scenario: Scenario, pairs: Iterable[tuple[str, str]]) -> Scenario:
+    """The scenario with its `current` roster replaced by `pairs` (resident, volunteer).
+
+    Solving a variant with the base roster as `current` makes churn mean what a planner
+    asks: how many families lose the volunteer they have now. Pairs must name residents
+    and volunteers of the scenario; a repeated pair counts once.
+    """
+    residents = {resident.id for resident in scenario.residents}
+    volunteers = {volunteer.id for volunteer in scenario.volunteers}
+    chosen = list(dict.fromkeys((str(r), str(v)) for r, v in pairs))
+    unknown = sorted({f"{r}-{v}" for r, v in chosen if r not in residents or v not in volunteers})
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise ValueError(f"pairs name ids that are not in the scenario: {shown}")
+    return replace(scenario, current=tuple(Pair(r, v) for r, v in chosen))
 
 
 def drop_volunteers(scenario: Scenario, share: float, *, seed: int = 0,
