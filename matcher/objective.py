@@ -13,7 +13,6 @@ penalises: "V012 works 3.1 h against a fair share of 1.2 h".
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,7 +134,3 @@ def _attendances(problem: Problem, solution: Solution) -> tuple[np.ndarray, np.n
     residents = [int(problem.need_resident[v.need]) for v in solution.visits for _ in v.volunteers]
     volunteers = [volunteer for v in solution.visits for volunteer in v.volunteers]
     return np.array(residents, dtype=np.int64), np.array(volunteers, dtype=np.int64)
-
-
-def visit_counts(problem: Problem, solution: Solution) -> Counter:
-    return Counter(v.need for v in solution.visits)

@@ -48,4 +48,4 @@ def _reason_kind(reason: str) -> str:
         if marker in kind:
             kind = kind[kind.index(marker):]
             break
-    return kind.replace("are taken", "are taken").strip()
+    return kind.strip()

@@ -102,7 +102,7 @@ def solve_part(problem: Problem, options: NeedOptions, residents, fixed: Solutio
         cuts.between_options.update(between)
         cuts.against_fixed.update(against)
     # Out of time or rounds: keep only what satisfies every rule.
-    safe = _drop_travel_conflicts(problem, options, residents, fixed, solution)
+    safe = _drop_travel_conflicts(problem, fixed, solution)
     bound = best_bound / SCALE - slack if best_bound > -math.inf else None
     return PartResult(safe, "feasible" if safe.visits or safe.pairs else status, bound,
                       MAX_LAZY_ROUNDS, time.monotonic() - started)
@@ -416,7 +416,7 @@ def travel_violations(problem: Problem, fixed: Solution, fixed_by_volunteer: dic
     return between, against
 
 
-def _drop_travel_conflicts(problem: Problem, options: NeedOptions, residents, fixed: Solution,
+def _drop_travel_conflicts(problem: Problem, fixed: Solution,
                            solution: Solution | None) -> Solution:
     """Remove visits until no travel gap is broken: the safe fallback when time runs out."""
     if solution is None:

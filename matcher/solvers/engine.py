@@ -90,27 +90,23 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     hint = hint or _hint_from_current(problem)
     solution = Solution()
     statuses: list[str] = []
-    bound_total: float | None = 0.0
+    # Every part adds a valid bound: its relaxed bound if it is never solved (every roster
+    # pays at least that), else the best bound its solve proved.
+    bound_total = 0.0
     work = sum(len(part) for part in parts) or 1
     for index, part in enumerate(parts):
+        if not stop.reason and deadline - time.monotonic() <= 0:
+            stop.stop("time limit")
         if stop.reason:
-            # Parts never reached keep their relaxed bound: every roster pays at least that.
-            if bound_total is not None:
-                bound_total += lower_bound(problem, options, part)
+            bound_total += lower_bound(problem, options, part)
             continue
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            stop.stop("time limit")
-            if bound_total is not None:
-                bound_total += lower_bound(problem, options, part)
-            continue
         budget = max(remaining * len(part) / work, min(remaining, 1.0))
         work -= len(part)
-        if not any(options.by_need.get(n) for r in part for n in problem.needs_of(r)) and \
+        if not any(len(options.rows_of(n)) for r in part for n in problem.needs_of(r)) and \
                 not any(options.pairs_of_resident.get(r) for r in part):
             statuses.append("optimal")  # nobody can serve these residents: nothing to decide
-            if bound_total is not None:
-                bound_total += lower_bound(problem, options, part)
+            bound_total += lower_bound(problem, options, part)
             continue
         part_params = replace(params, time_limit_s=budget)
         if len(part) <= SMALL_PART:
@@ -126,7 +122,7 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
             bound = _part_bound(problem, options, part)
         solution = solution.merged(part_solution)
         statuses.append(status)
-        bound_total = None if bound is None or bound_total is None else bound_total + bound
+        bound_total += bound
         if len(parts) > 1 and len(part) > 1:
             say(f"part {index + 1}/{len(parts)}: {len(part)} residents, {status}")
     evaluation = evaluate(problem, solution)
@@ -136,11 +132,9 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
         status = "optimal"
     else:
         status = "feasible"
-    bound = bound_total
-    if bound is not None:
-        bound = min(bound, evaluation.objective)
-    if status == "optimal" and bound is not None:
-        bound = evaluation.objective if abs(bound - evaluation.objective) < 1e-6 else bound
+    bound = min(bound_total, evaluation.objective)
+    if status == "optimal" and abs(bound - evaluation.objective) < 1e-6:
+        bound = evaluation.objective
     return Outcome(solution, status, bound, time.monotonic() - started, candidates, options)
 
 
