@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from matcher.errors import InputProblem, ScenarioError
 from matcher.gcpause import collector_paused
 from matcher.scenario import fields as f
 from matcher.scenario.config import build_config, check_config, check_travel_mode, merge_settings
-from matcher.scenario.fields import Field, Record, RecordReader, did_you_mean
+from matcher.scenario.extends import KIND_OF, REMOVABLE, base_ids, overlay, without_dangling
+from matcher.scenario.fields import MISSING, Field, Record, RecordReader, did_you_mean
 from matcher.scenario.located import LocatedList, LocatedMap, load_located
 from matcher.scenario.model import (
     GENDERS,
@@ -38,9 +40,13 @@ from matcher.scenario.tables import parse_table
 from matcher.scenario.windows import merge_windows
 
 FORMAT = "matcher/v1"
-TOP_LEVEL_KEYS = ("format", "name", "week_of", "config", "services", "stations", "organizations",
-                  "residents", "volunteers", "current")
+TOP_LEVEL_KEYS = ("format", "extends", "name", "week_of", "config", "services", "stations",
+                  "organizations", "residents", "volunteers", "current", "remove")
 REQUIRED_TOP_LEVEL = ("format", "name", "services", "residents", "volunteers")
+# A variant takes everything it does not say from its base.
+REQUIRED_IN_VARIANT = ("format",)
+# Deeper than this is surely a mistake, and the chain is reported rather than followed.
+MAX_EXTENDS_DEPTH = 16
 
 LAT = f.number(-90, 90)
 LON = f.number(-180, 180)
@@ -144,10 +150,12 @@ def parse_scenario(text: str, path: str = "<scenario>", *,
 
 
 class _ScenarioParser:
-    def __init__(self, path: str, source: Any, today: dt.date):
+    def __init__(self, path: str, source: Any, today: dt.date, extended_by: tuple[str, ...] = ()):
         self.path = path
         self.source = source
         self.today = today
+        # The files that extend this one, nearest last: a base met again is a cycle.
+        self.extended_by = extended_by
         self.problems: list[InputProblem] = []
         self.reader = RecordReader(self.problems)
         # Ids of entities that could not be read, by kind: references to them are not
@@ -169,7 +177,9 @@ class _ScenarioParser:
 
     # -- top level -------------------------------------------------------------------------
 
-    def parse(self, text: str, extra_configs: tuple[str, ...]) -> Scenario:
+    def parse(self, text: str, extra_configs: tuple[str, ...],
+              config_over: Mapping | None = None) -> Scenario:
+        """The scenario in `text`; `config_over` is merged over its config (a variant's)."""
         if text.startswith("\ufeff"):
             text = text[1:]
         document, issues = load_located(text)
@@ -185,7 +195,7 @@ class _ScenarioParser:
             if key not in TOP_LEVEL_KEYS:
                 self.problem(self.path, top.line_of(key), None, key,
                              f"unknown top-level key{did_you_mean(key, TOP_LEVEL_KEYS)}")
-        for key in REQUIRED_TOP_LEVEL:
+        for key in REQUIRED_IN_VARIANT if "extends" in top else REQUIRED_TOP_LEVEL:
             if key not in top:
                 self.problem(self.path, top.line, None, key, "is required but missing")
         fmt = top.get("format")
@@ -196,14 +206,36 @@ class _ScenarioParser:
             self.fail_if_problems()
         name = self.top_text(top, "name")
         week_of = self.read_week_of(top)
-        config = self.read_config(top, extra_configs)
-        services = self.read_services(top)
-        stations = self.read_simple_list(top, "stations", "station", STATION_FIELDS, Station)
+        settings = self.read_settings(top, extra_configs, config_over)
+        base = None
+        if "extends" in top:
+            base = self.read_base(top, settings)
+            # The variant's entities are read against the base's ids: without a base there
+            # is nothing sound to say about them.
+            self.fail_if_problems()
+            config = base.config
+        else:
+            config = self.config_from(settings)
+        removed = self.read_remove(top, base)
+        services = self.read_services(top, base.services if base else ())
+        stations = self.read_simple_list(top, "stations", "station", STATION_FIELDS, Station,
+                                         base.stations if base else ())
         organizations = self.read_simple_list(top, "organizations", "organization",
-                                              ORGANIZATION_FIELDS, Organization)
-        residents = self.read_residents(top)
-        volunteers = self.read_volunteers(top, config)
+                                              ORGANIZATION_FIELDS, Organization,
+                                              base.organizations if base else ())
+        residents = self.read_residents(top, base.residents if base else ())
+        volunteers = self.read_volunteers(top, config, base.volunteers if base else ())
         current = self.read_current(top)
+        if base is not None:
+            services, stations, organizations, residents, volunteers = (
+                self.laid_over(getattr(base, key), changes, key, removed)
+                for key, changes in (("services", services), ("stations", stations),
+                                     ("organizations", organizations), ("residents", residents),
+                                     ("volunteers", volunteers)))
+            name = name or base.name
+            week_of = week_of or base.week_of
+            residents, current = without_dangling(
+                residents, current if "current" in top else base.current, removed)
         scenario = Scenario(
             name=name or "",
             week_of=week_of or _next_monday(self.today),
@@ -253,7 +285,9 @@ class _ScenarioParser:
 
     # -- config ----------------------------------------------------------------------------
 
-    def read_config(self, top: LocatedMap, extra_configs: tuple[str, ...]) -> Config:
+    def read_settings(self, top: LocatedMap, extra_configs: tuple[str, ...],
+                      config_over: Mapping | None) -> dict:
+        """The scenario's config settings, then each extra config file's, then `config_over`."""
         settings: dict = {}
         value = top.get("config")
         if isinstance(value, LocatedMap):
@@ -266,11 +300,104 @@ class _ScenarioParser:
                 settings = self.load_config_file(value, top.line_of("config"))
         for relative in extra_configs:
             settings = merge_settings(settings, self.load_config_file(relative, None))
+        return merge_settings(settings, config_over or {})
+
+    def config_from(self, settings: Mapping) -> Config:
         check_travel_mode(settings, self.path, self.problems)
         try:
             return build_config(settings)
         except KeyError:
             return Config()
+
+    # -- extends ---------------------------------------------------------------------------
+
+    def read_base(self, top: LocatedMap, settings: Mapping) -> Scenario | None:
+        """The scenario this one extends, read with this one's config laid over its own."""
+        line = top.line_of("extends")
+        relative = top["extends"]
+        if not isinstance(relative, str) or not relative.strip():
+            self.problem(self.path, line, None, "extends",
+                         f"{relative!r} is not a path to a scenario file")
+            return None
+        relative = relative.strip()
+        name = self.source.display_name(relative)
+        chain = (*self.extended_by, os.path.normpath(self.path))
+        if name in chain:
+            self.problem(self.path, line, None, "extends",
+                         f"'{relative}' leads back to itself ({' -> '.join((*chain, name))}); "
+                         "a scenario cannot extend itself")
+            return None
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            self.problem(self.path, line, None, "extends",
+                         f"'{relative}' is more than {MAX_EXTENDS_DEPTH} scenarios deep "
+                         f"({' -> '.join(chain)})")
+            return None
+        try:
+            text = self.source.read_text(relative)
+        except SourceError as error:
+            self.problem(self.path, line, None, "extends", str(error))
+            return None
+        parser = _ScenarioParser(name, self.source.beside(relative), self.today, chain)
+        try:
+            return parser.parse(text, (), settings)
+        except ScenarioError as error:
+            self.problems.extend(error.problems)
+            return None
+
+    def read_remove(self, top: LocatedMap, base: Scenario | None) -> dict[str, frozenset[str]]:
+        """`remove: {volunteers: [V1, V2], ...}`: base entities the variant takes out."""
+        value = top.get("remove")
+        if value is None:
+            return {}
+        line = top.line_of("remove")
+        if base is None:
+            self.problem(self.path, line, None, "remove",
+                         "only applies to a scenario that extends another (add extends: FILE)")
+            return {}
+        if not isinstance(value, LocatedMap):
+            self.problem(self.path, line, None, "remove",
+                         "is not a mapping of entity list to ids (expected like "
+                         "{volunteers: [V0042]})")
+            return {}
+        known = base_ids(base)
+        record = Record.from_yaml(self.path, value)
+        removed: dict[str, frozenset[str]] = {}
+        for key in value:
+            if key not in REMOVABLE:
+                self.problem(self.path, value.line_of(key), None, f"remove.{key}",
+                             f"unknown key{did_you_mean(key, REMOVABLE)}")
+                continue
+            try:
+                ids = f.identifier_list(value[key], record, key)
+            except f.FieldError as error:
+                self.problem(self.path, value.line_of(key), None, f"remove.{key}",
+                             f"{value[key]!r} {error}")
+                continue
+            for entity_id in ids:
+                if entity_id not in known[key]:
+                    self.problem(self.path, value.line_of(key), None, f"remove.{key}",
+                                 f"'{entity_id}' is not a {KIND_OF[key]} of the base scenario"
+                                 f"{did_you_mean(entity_id, known[key])}")
+            removed[key] = frozenset(ids)
+        return removed
+
+    def laid_over(self, base_entities: tuple, changes: tuple, key: str,
+                  removed: Mapping[str, frozenset[str]]) -> tuple:
+        """`changes` laid over `base_entities`, after checking the variant names each
+        base entity at most once and does not both change and remove it."""
+        base = {entity.id for entity in base_entities}
+        gone = removed.get(key, frozenset())
+        seen: set[str] = set()
+        for entity in changes:
+            if entity.id in gone:
+                self.problem(entity.source.file, entity.source.line, f"{KIND_OF[key]} {entity.id}",
+                             "id", f"'{entity.id}' is also under remove.{key} (expected one or "
+                             "the other)")
+            elif entity.id in base and entity.id in seen:
+                self.problem(entity.source.file, entity.source.line, f"{KIND_OF[key]} {entity.id}",
+                             "id", f"'{entity.id}' is changed twice (expected one entry per id)")
+            seen.add(entity.id)
+        return overlay(base_entities, changes, gone)
 
     def load_config_file(self, relative: str, line: int | None) -> dict:
         name = self.source.display_name(relative)
@@ -333,7 +460,9 @@ class _ScenarioParser:
         return parse_table(text, self.source.display_name(relative.strip()), known,
                            required_columns, self.problems, aliases)
 
-    def read_services(self, top: LocatedMap) -> tuple[Service, ...]:
+    def read_services(self, top: LocatedMap, base: tuple[Service, ...] = ()) -> tuple[Service, ...]:
+        """The services; with a `base`, a base id changes only the fields written."""
+        base_by_id = {service.id: service for service in base}
         value = top.get("services")
         if value is None:
             return ()
@@ -353,18 +482,33 @@ class _ScenarioParser:
             except f.FieldError as error:
                 self.problem(self.path, line, entity, "id", f"{service_id!r} {error}")
                 continue
-            data = self.reader.read(Record.from_yaml(self.path, spec), SERVICE_FIELDS, entity)
+            record = Record.from_yaml(self.path, spec)
+            if service_id in base_by_id:
+                data = self.reader.read(record, _partial(SERVICE_FIELDS), entity)
+                if data is not None:
+                    services.append(replace(base_by_id[service_id], **_given(data),
+                                            source=_location(self.path, line)))
+                continue
+            data = self.reader.read(record, SERVICE_FIELDS, entity)
             if data is not None:
                 services.append(Service(service_id, data["name"], data["skills"],
                                         source=_location(self.path, line)))
         return tuple(services)
 
     def read_simple_list(self, top: LocatedMap, key: str, kind: str, schema: dict,
-                         make: Callable) -> tuple:
+                         make: Callable, base: tuple = ()) -> tuple:
         records, absent = self.entity_records(top, key, kind, schema,
                                               tuple(k for k, v in schema.items() if v.required))
+        base_by_id = {entity.id: entity for entity in base}
         result = []
         for index, record in enumerate(records):
+            changed = self.changed_base_entity(record, base_by_id)
+            if changed is not None:
+                data = self.reader.read(record, _partial(schema), _label(kind, record, index))
+                if data is not None:
+                    result.append(replace(changed, **_given(data),
+                                          source=_location(record.file, record.line)))
+                continue
             data = self.reader.read(record, schema, _label(kind, record, index),
                                     absent_columns=absent)
             if data is None:
@@ -373,7 +517,19 @@ class _ScenarioParser:
                 result.append(make(**data, source=_location(record.file, record.line)))
         return tuple(result)
 
-    def read_residents(self, top: LocatedMap) -> tuple[Resident, ...]:
+    def changed_base_entity(self, record: Record, base_by_id: Mapping[str, Any]) -> Any:
+        """The base entity a variant's record changes, or None for a new entity.
+
+        Only a YAML entry changes a base entity field by field. A table row always carries
+        every column, an empty cell meaning the default, so a row stands for the whole
+        entity and replaces the base's.
+        """
+        if record.from_csv or not base_by_id:
+            return None
+        return base_by_id.get(_raw_id(record))
+
+    def read_residents(self, top: LocatedMap, base: tuple[Resident, ...] = ()) -> tuple[Resident, ...]:
+        base_by_id = {resident.id: resident for resident in base}
         value = top.get("residents")
         required = tuple(k for k, v in RESIDENT_CSV_FIELDS.items() if v.required)
         records, absent = self.entity_records(top, "residents", "resident", RESIDENT_CSV_FIELDS,
@@ -384,7 +540,10 @@ class _ScenarioParser:
         residents = []
         for index, record in enumerate(records):
             entity = _label("resident", record, index)
-            if record.from_csv:
+            changed = self.changed_base_entity(record, base_by_id)
+            if changed is not None:
+                resident = self.changed_resident(changed, record, entity)
+            elif record.from_csv:
                 resident = self.resident_from_csv(record, entity, absent, needs_by_resident)
             else:
                 resident = self.resident_from_yaml(record, entity)
@@ -463,6 +622,21 @@ class _ScenarioParser:
         return Resident(**data, needs=needs, require=wishes[0], prefer=wishes[1],
                         source=_location(record.file, record.line))
 
+    def changed_resident(self, base: Resident, record: Record, entity: str) -> Resident | None:
+        """`base` with the fields `record` writes; `needs` given replaces the whole list."""
+        data = self.reader.read(record, _partial(RESIDENT_FIELDS), entity)
+        values = record.values
+        needs = (self.read_yaml_needs(values["needs"], record, entity) if "needs" in values
+                 else base.needs)
+        wishes = [self.read_wishes(values[key], record, entity, key) if key in values
+                  else getattr(base, key) for key in ("require", "prefer")]
+        if data is None or needs is None or None in wishes:
+            return None
+        for key in ("needs", "require", "prefer"):
+            data.pop(key)
+        return replace(base, **_given(data), needs=needs, require=wishes[0], prefer=wishes[1],
+                       source=_location(record.file, record.line))
+
     def read_yaml_needs(self, value: Any, record: Record, entity: str) -> tuple | None:
         if not isinstance(value, LocatedList):
             self.problem(record.file, record.line_of("needs"), entity, "needs",
@@ -506,12 +680,23 @@ class _ScenarioParser:
                                 prefix=f"{key}.")
         return None if data is None else Wishes(data["gender"], data["languages"])
 
-    def read_volunteers(self, top: LocatedMap, config: Config) -> tuple[Volunteer, ...]:
+    def read_volunteers(self, top: LocatedMap, config: Config,
+                        base: tuple[Volunteer, ...] = ()) -> tuple[Volunteer, ...]:
         schema = volunteer_fields(config)
         required = tuple(k for k, v in schema.items() if v.required)
         records, absent = self.entity_records(top, "volunteers", "volunteer", schema, required)
+        base_by_id = {volunteer.id: volunteer for volunteer in base}
         volunteers = []
         for index, record in enumerate(records):
+            changed = self.changed_base_entity(record, base_by_id)
+            if changed is not None:
+                data = self.reader.read(record, _partial(schema), _label("volunteer", record, index))
+                if data is not None:
+                    if data["availability"] is not MISSING:
+                        data["availability"] = merge_windows(data["availability"])
+                    volunteers.append(replace(changed, **_given(data),
+                                              source=_location(record.file, record.line)))
+                continue
             data = self.reader.read(record, schema, _label("volunteer", record, index),
                                     absent_columns=absent)
             if data is None:
@@ -537,6 +722,17 @@ class _ScenarioParser:
                 pairs.append(Pair(data["resident"], data["volunteer"],
                                   source=_location(record.file, record.line)))
         return tuple(pairs)
+
+
+def _partial(schema: Mapping[str, Field]) -> dict[str, Field]:
+    """`schema` with every field optional and no default: what a variant leaves out is
+    kept from the base, not reset."""
+    return {key: Field(spec.convert, required=False, default=MISSING)
+            for key, spec in schema.items()}
+
+
+def _given(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not MISSING}
 
 
 def _label(kind: str, record: Record, index: int) -> str:

@@ -24,6 +24,10 @@ class DiskSource:
     def display_name(self, relative: str) -> str:
         return os.path.normpath(os.path.join(self.base_dir, relative))
 
+    def beside(self, relative: str) -> DiskSource:
+        """The source for a file that `relative` names: its own paths are relative to it."""
+        return DiskSource(os.path.dirname(self.display_name(relative)))
+
     def read_text(self, relative: str) -> str:
         path = self.display_name(relative)
         if not os.path.exists(path):
@@ -43,9 +47,14 @@ class MemorySource:
     """Files given as strings, for tests and notebooks: name -> text."""
 
     files: Mapping[str, str] = field(default_factory=dict)
+    base_dir: str = ""
 
     def display_name(self, relative: str) -> str:
-        return os.path.normpath(relative)
+        return os.path.normpath(os.path.join(self.base_dir, relative))
+
+    def beside(self, relative: str) -> MemorySource:
+        """The source for a file that `relative` names: its own paths are relative to it."""
+        return MemorySource(self.files, os.path.dirname(self.display_name(relative)))
 
     def read_text(self, relative: str) -> str:
         name = self.display_name(relative)
