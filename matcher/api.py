@@ -82,13 +82,22 @@ METHODS = ("optimise", "greedy")
 
 def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None, *,
           method: str = "optimise", progress: Progress | None = None,
-          stop: StopFlag | None = None, **overrides) -> Result:
+          stop: StopFlag | None = None, hint: Result | Solution | None = None,
+          **overrides) -> Result:
     """Solve a scenario (or the path of one) and return the roster.
 
     `config` is a mapping in the shape of a config file, merged over the scenario's own;
     `overrides` name single settings: `time_limit_s`, `workers`, `seed`, or a weight such as
     `distance_km=2`. `method="greedy"` gives the baseline a coordinator would make by hand:
     residents by priority, each visit to the nearest volunteer still free.
+
+    `hint` is a roster to start the search from, usually the result of an earlier solve
+    with other weights: a `Result` (matched to this scenario by resident, volunteer and
+    service ids, so a variant's solve may start from the base roster) or a `Solution` in
+    this scenario's indices. Without it the search starts from the scenario's `current`
+    roster. A hint changes where the search starts, so it may change the roster found, but
+    the same hint, inputs, config and seed still give the same roster. The greedy method
+    has no search to start and ignores it.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -96,6 +105,7 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
         scenario = read_scenario(scenario)
     scenario = with_settings(scenario, config, overrides)
     problem = compile_problem(scenario)
+    start = _hint_for(problem, hint)
     solver = scenario.config.solver
     params = SolverParams(time_limit_s=float(solver.time_limit_s), workers=solver.workers,
                           seed=solver.seed)
@@ -103,7 +113,7 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
         if method == "greedy":
             outcome = greedy_outcome(problem)
         else:
-            outcome = solve_problem(problem, params, progress=progress, stop=stop)
+            outcome = solve_problem(problem, params, hint=start, progress=progress, stop=stop)
     evaluation = evaluate(problem, outcome.solution)
     unmet = unmet_needs(problem, outcome.solution, outcome.candidates, outcome.options)
     roster = build_roster(problem, outcome.solution, evaluation, unmet, status=outcome.status,
@@ -131,3 +141,47 @@ def with_settings(scenario: Scenario, config: Mapping | None, overrides: Mapping
         raise ScenarioError(problems)
     merged = merge_settings(scenario.config.as_dict(), checked)
     return replace(scenario, config=build_config(merged))
+
+
+def _hint_for(problem: Problem, hint: Result | Solution | None) -> Solution | None:
+    """The hint in this problem's indices; a Result's roster is matched by ids, and what
+    this problem does not hold (a volunteer who dropped out, a need no longer asked) is left
+    out, with the other attendees of such a visit."""
+    if hint is None:
+        return None
+    if isinstance(hint, Solution):
+        n_residents, n_volunteers, n_needs = problem.n_residents, problem.n_volunteers, problem.n_needs
+        if any(not (0 <= r < n_residents and 0 <= v < n_volunteers) for r, v in hint.pairs) or \
+                any(not 0 <= visit.need < n_needs or
+                    any(not 0 <= v < n_volunteers for v in visit.volunteers)
+                    for visit in hint.visits):
+            raise ValueError("hint names a resident, volunteer or need this scenario does not "
+                             "hold (a Solution is in one scenario's indices; pass the Result)")
+        return hint
+    if not isinstance(hint, Result):
+        raise TypeError(f"hint must be a Result or a Solution, not {type(hint).__name__}")
+    if hint.problem is problem or (hint.problem.resident_ids == problem.resident_ids
+                                   and hint.problem.volunteer_ids == problem.volunteer_ids
+                                   and _need_keys(hint.problem) == _need_keys(problem)):
+        return hint.solution
+    old = hint.problem
+    residents = {rid: i for i, rid in enumerate(problem.resident_ids)}
+    volunteers = {vid: i for i, vid in enumerate(problem.volunteer_ids)}
+    needs = {key: i for i, key in enumerate(_need_keys(problem))}
+    old_needs = _need_keys(old)
+    pairs = [(residents[old.resident_ids[r]], volunteers[old.volunteer_ids[v]])
+             for r, v in hint.solution.pairs
+             if old.resident_ids[r] in residents and old.volunteer_ids[v] in volunteers]
+    visits = []
+    for visit in hint.solution.visits:
+        need = needs.get(old_needs[visit.need])
+        attendees = [volunteers.get(old.volunteer_ids[v]) for v in visit.volunteers]
+        if need is not None and None not in attendees:
+            visits.append(replace(visit, need=need, volunteers=tuple(sorted(attendees))))
+    return Solution.of(pairs, visits)
+
+
+def _need_keys(problem: Problem) -> tuple[tuple[str, str], ...]:
+    """Each need as (resident id, service id): a resident lists each service at most once."""
+    return tuple((problem.resident_ids[int(r)], problem.service_ids[int(s)])
+                 for r, s in zip(problem.need_resident, problem.need_service, strict=True))
