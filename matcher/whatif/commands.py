@@ -49,7 +49,8 @@ def add_variant_command(subparsers) -> None:
 
 
 def add_compare_command(subparsers) -> None:
-    """Register `matcher compare A_DIR B_DIR [--scenario-a F] [--scenario-b F] [--markdown OUT]`."""
+    """Register `matcher compare A_DIR B_DIR [--scenario-a F] [--scenario-b F] [--markdown OUT]
+    [--plot OUT.png]`."""
     compare = subparsers.add_parser(
         "compare", help="compare two roster folders (coverage, churn, stations)",
         description="Compare roster A (usually the base) with roster B (usually a variant): "
@@ -61,6 +62,9 @@ def add_compare_command(subparsers) -> None:
     compare.add_argument("--scenario-a", metavar="FILE", help="the scenario roster A was made for")
     compare.add_argument("--scenario-b", metavar="FILE", help="the scenario roster B was made for")
     compare.add_argument("--markdown", metavar="OUT.md", help="also write a Markdown report")
+    compare.add_argument("--plot", metavar="OUT.png",
+                         help="also write bar charts: coverage and unmet needs by reason in A "
+                         "and B, and each station's change")
     compare.add_argument("--residents", type=int, default=20, metavar="N",
                          help="list at most N residents whose volunteers changed (default 20)")
     compare.set_defaults(run=run_compare)
@@ -146,16 +150,28 @@ def run_compare(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     sys.stdout.write(comparison_table(comparison, max_residents=args.residents))
     if args.markdown:
-        try:
-            path = Path(args.markdown)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(comparison_markdown(comparison), encoding="utf-8")
-        except OSError as error:
-            print(f"matcher compare: cannot write {args.markdown}: {error.strerror}",
-                  file=sys.stderr)
+        if not _write(args.markdown, lambda: comparison_markdown(comparison).encode("utf-8")):
             return EXIT_BAD_INPUT
         print(f"report written to {args.markdown}")
+    if args.plot:
+        from matcher.whatif.compare_plot import comparison_png
+
+        if not _write(args.plot, lambda: comparison_png(comparison)):
+            return EXIT_BAD_INPUT
+        print(f"plot written to {args.plot}")
     return EXIT_OK
+
+
+def _write(target: str, content) -> bool:
+    """Write `content()` to `target`; False (after saying why) if it cannot be written."""
+    try:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content())
+    except OSError as error:
+        print(f"matcher compare: cannot write {target}: {error.strerror}", file=sys.stderr)
+        return False
+    return True
 
 
 def _variant_comment(args: argparse.Namespace) -> str:
