@@ -98,11 +98,12 @@ def _build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=_run_generate)
 
     from matcher.export import add_export_command
-    from matcher.whatif import add_compare_command, add_variant_command
+    from matcher.whatif import add_compare_command, add_sweep_command, add_variant_command
 
     add_export_command(commands)
     add_variant_command(commands)
     add_compare_command(commands)
+    add_sweep_command(commands)
     return parser
 
 
@@ -176,25 +177,13 @@ def _run_solve(args: argparse.Namespace) -> int:
 def _settings_from(assignments: list[str]) -> dict | None:
     """`weights.distance_km=2` items as a nested config mapping; None (after saying why) if
     one is not of that form. Values are read as YAML scalars, so 2 is a number."""
-    import yaml
+    from matcher.settings import settings_from
 
-    settings: dict = {}
-    for item in assignments:
-        key, sep, text = item.partition("=")
-        path = [part for part in key.strip().split(".") if part]
-        if not sep or not path:
-            print(f"matcher solve: --set {item!r} is not KEY=VALUE "
-                  "(expected like weights.distance_km=2)", file=sys.stderr)
-            return None
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = text
-        node = settings
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-    return settings
+    try:
+        return settings_from(assignments)
+    except ValueError as error:
+        print(f"matcher solve: --set {error}", file=sys.stderr)
+        return None
 
 
 def _run_validate(args: argparse.Namespace) -> int:
