@@ -97,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="write one self-contained scenario.yaml, no CSV tables")
     generate.set_defaults(run=_run_generate)
 
+    from matcher.explain import add_explain_command
     from matcher.export import add_export_command
     from matcher.whatif import add_compare_command, add_sweep_command, add_variant_command
 
@@ -104,6 +105,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_variant_command(commands)
     add_compare_command(commands)
     add_sweep_command(commands)
+    add_explain_command(commands)
     return parser
 
 
