@@ -139,6 +139,14 @@ def run_sweep(args: argparse.Namespace) -> int:
             client.close()
     if not args.quiet:
         print(_summary(table, out, time.monotonic() - started))
+        stopped = table[table["status"] == "time limit"]
+        if len(stopped):
+            # A point cut short by the clock depends on the machine's speed and load, so
+            # the sweep's promise of the same table on every run does not hold for it.
+            progress(f"warning: {len(stopped)} of {len(table)} settings were stopped by the "
+                     f"time limit before their search budget ran out (points "
+                     f"{', '.join(map(str, stopped['point']))}); their rosters may differ from "
+                     "run to run. A longer --time-limit avoids that.")
     return EXIT_OK
 
 
