@@ -49,6 +49,17 @@ def test_a_sweep_on_a_dask_cluster_gives_the_serial_table_and_valid_rosters(seri
                       dashboard_address=None) as cluster, Client(cluster) as client:
         spread = sweep(s, GRID, client=client, time_limit_s=10, out_dir=tmp_path,
                        keep_rosters=True)
+        # The command on the same cluster, by its address, gives the same table again.
+        command_out = tmp_path / "command"
+        assert main(["sweep", str(TINY), "--grid", "weights.churn=0,200", "-o", str(command_out),
+                     "--scheduler", cluster.scheduler_address, "--time-limit", "10",
+                     "--quiet"]) == 0
+    assert main(["sweep", str(TINY), "--grid", "weights.churn=0,200", "-o",
+                 str(tmp_path / "serial_command"), "--serial", "--time-limit", "10",
+                 "--quiet"]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_csv(command_out / "results.csv").drop(columns=["solve_seconds"]),
+        pd.read_csv(tmp_path / "serial_command" / "results.csv").drop(columns=["solve_seconds"]))
     seconds = ["solve_seconds"]
     pd.testing.assert_frame_equal(serial.drop(columns=seconds), spread.drop(columns=seconds))
     assert list(serial["settings"]) == ["distance_km=0.5 churn=0", "distance_km=0.5 churn=200",
