@@ -29,6 +29,8 @@ KINDS = ("none", "distance", "residents", "hours", "availability", "safeguarding
          "new_volunteer")
 PER_KIND = {"distance": 3, "residents": 2, "hours": 2, "availability": 2, "safeguarding": 2}
 NEARBY = 30  # volunteers looked at around the resident, nearest first
+EXTRA_KM = 2.0  # how much further than their cap a volunteer may be asked to travel
+EXTRA_HOURS, EXTRA_SHARE = 2.0, 0.5  # more hours asked: up to the larger of these
 NEW_VOLUNTEER_KM = 1.0  # a recruited volunteer is tested this far (travel km) from home
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
 
@@ -74,7 +76,13 @@ def candidate_changes(state: RosterState, r: int, n: int, missing: int) -> list[
     in the order of KINDS, at most PER_KIND of each, ending with a recruit."""
     p = state.problem
     km = p.distance_km(np.full(p.n_volunteers, r), np.arange(p.n_volunteers))
-    nearest = np.argsort(km, kind="stable")[:NEARBY].tolist()
+    # Only volunteers with the need's skills can be stretched to serve it, and in a dense
+    # district the nearest few are all within reach already: the pool is the nearest of
+    # those skilled and at most EXTRA_KM beyond their cap.
+    wanted = p.service_skills[p.need_service[n]]
+    skilled = ~(wanted & ~p.volunteer_skills).any(axis=1) | (int(p.need_volunteers_per_visit[n]) > 1)
+    pool = np.flatnonzero(skilled & (km <= p.volunteer_max_distance_km + EXTRA_KM))
+    nearest = pool[np.argsort(km[pool], kind="stable")][:NEARBY].tolist()
     found: dict[str, list[tuple[float, float, Change]]] = {kind: [] for kind in PER_KIND}
     for u in nearest:
         edits = volunteer_edits(state, r, u, n, missing)
@@ -133,6 +141,9 @@ def volunteer_edits(state: RosterState, r: int, u: int, n: int, missing: int) ->
         # Rounded up to a tenth of an hour, and a hair above the exact need so that the
         # solver's millisecond rounding of travel still fits.
         hours = math.ceil(round((float(state.load[u]) + minutes + 0.01) / 6, 6)) / 10
+        cap = volunteer.max_hours_per_week
+        if hours - cap > max(EXTRA_HOURS, EXTRA_SHARE * cap):
+            return None  # doubling someone's week is not a small change
         edits.append(Change("hours", volunteer.id, "max_hours_per_week",
                             volunteer.max_hours_per_week, hours,
                             hours - volunteer.max_hours_per_week, value=float(hours)))
