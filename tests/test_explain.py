@@ -24,7 +24,11 @@ from matcher.explain import (
     smallest_change,
     write_trial_roster,
 )
+from matcher.explain.changes import KINDS
+from matcher.explain.rules import VERDICTS
+from matcher.explain.words import _CHANGES, _VERDICTS, compact_windows
 from matcher.scenario import read_scenario
+from matcher.scenario.windows import parse_windows
 from tests.scenarios import BASE_LAT, KM_PER_HUNDREDTH_DEGREE, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,3 +238,12 @@ def test_cli_bad_input_is_a_message_and_exit_2(station, tmp_path, capsys):
         assert main(["explain", *args]) == 2, args
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err, (args, err)
+
+
+def test_every_rule_and_change_has_words_in_both_languages():
+    for lang in ("en", "zh"):
+        assert set(_VERDICTS[lang]) == set(VERDICTS)
+        assert set(_CHANGES[lang]) == set(KINDS)
+    windows = parse_windows(["Mon-Thu 14:30-16:30", "Sat 09:00-12:00", "Mon,Wed 18:00-19:00"])
+    assert compact_windows(windows) == "Mon-Thu 14:30-16:30; Mon,Wed 18:00-19:00; Sat 09:00-12:00"
+    assert parse_windows(compact_windows(windows).split("; ")) == windows

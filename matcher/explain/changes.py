@@ -76,11 +76,13 @@ def candidate_changes(state: RosterState, r: int, n: int, missing: int) -> list[
     in the order of KINDS, at most PER_KIND of each, ending with a recruit."""
     p = state.problem
     km = p.distance_km(np.full(p.n_volunteers, r), np.arange(p.n_volunteers))
-    # Only volunteers with the need's skills can be stretched to serve it, and in a dense
+    # Only volunteers with the need's skills can be stretched to serve its visits (a place
+    # on a short team asks no skill), and in a dense
     # district the nearest few are all within reach already: the pool is the nearest of
     # those skilled and at most EXTRA_KM beyond their cap.
     wanted = p.service_skills[p.need_service[n]]
-    skilled = ~(wanted & ~p.volunteer_skills).any(axis=1) | (int(p.need_volunteers_per_visit[n]) > 1)
+    skilled = (~(wanted & ~p.volunteer_skills).any(axis=1)
+               | (int(p.need_volunteers_per_visit[n]) > 1) | (missing == 0))
     pool = np.flatnonzero(skilled & (km <= p.volunteer_max_distance_km + EXTRA_KM))
     nearest = pool[np.argsort(km[pool], kind="stable")][:NEARBY].tolist()
     found: dict[str, list[tuple[float, float, Change]]] = {kind: [] for kind in PER_KIND}
@@ -185,6 +187,8 @@ def recruit(state: RosterState, r: int, n: int, missing: int) -> Change:
     together = int(p.need_volunteers_per_visit[n])
     free = [m for m in team if fit_days(state, n, m)]
     count = max(1, together - (len(free) if len(team) < size else len(free) - 1))
+    if not missing:
+        count = size - len(team)  # only places on the team are missing
     count = min(count, size)
     needs = list(p.needs_of(r)) if len(team) + count > size else [n]
     skills = sorted({s for x in needs for s in scenario.service(p.service_ids[p.need_service[x]]).skills})

@@ -11,6 +11,7 @@ import json
 import sys
 
 from matcher.errors import ScenarioError
+from matcher.explain.words import LANGUAGES
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -38,7 +39,7 @@ def add_explain_command(subparsers) -> None:
     selector.add_argument("--resident", metavar="ID", help="explain one resident")
     selector.add_argument("--volunteer", metavar="ID", help="explain one volunteer")
     selector.add_argument("--pair", nargs=2, metavar=("R", "V"), help="explain one pair")
-    explain.add_argument("--lang", choices=("zh", "en"),
+    explain.add_argument("--lang", choices=LANGUAGES,
                          help="language (default: zh if residents' names are Chinese, else en)")
     explain.add_argument("--json", action="store_true", help="print a JSON document instead")
     explain.add_argument("--no-search", action="store_true",

@@ -9,6 +9,7 @@ from matcher.errors import InputProblem, ScenarioError
 from matcher.explain.rules import Verdict, need_rule, option_days, swap_verdict
 from matcher.explain.state import RosterState
 from matcher.explain.terms import PAIR_TERMS, TermLine, pair_terms, swap_delta
+from matcher.explain.words import clock
 from matcher.scenario.model import DAYS
 
 ALTERNATIVES = 3
@@ -81,7 +82,7 @@ def explain_pair(state: RosterState, resident_id: str, volunteer_id: str, *,
     dropped = [state.problem.volunteer_ids[c] for c_r, c in sorted(state.current)
                if c_r == r and c not in team]
     visits = [f"{state.problem.service_ids[state.problem.need_service[x.need]]} {DAYS[x.day]} "
-              f"{_clock(x.start)}-{_clock(x.start + int(state.problem.need_duration[x.need]))}"
+              f"{clock(x.start)}-{clock(x.start + int(state.problem.need_duration[x.need]))}"
               for x in sorted(state.attended(r, v))]
     terms = pair_terms(state, r, v)
     return PairExplanation(resident_id, scenario.residents[r].name, volunteer_id,
@@ -103,7 +104,3 @@ def _able_alternatives(state: RosterState, r: int, v: int) -> list[int]:
                for n in needs):
             result.append(u)
     return result
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -11,6 +11,7 @@ from matcher.explain.neighbourhood import TIME_LIMIT_S
 from matcher.explain.rules import Verdict, verdict_for_need
 from matcher.explain.search import MAX_TRIALS, ChangeSearch, smallest_change
 from matcher.explain.state import RosterState
+from matcher.explain.words import clock
 from matcher.scenario.model import DAYS
 
 NEARBY = 10
@@ -107,5 +108,4 @@ def visit_words(state: RosterState, visit) -> str:
     p = state.problem
     end = visit.start + int(p.need_duration[visit.need])
     return (f"{p.service_ids[p.need_service[visit.need]]} {DAYS[visit.day]} "
-            f"{visit.start // 60:02d}:{visit.start % 60:02d}-{end // 60:02d}:{end % 60:02d} "
-            + ";".join(p.volunteer_ids[v] for v in visit.volunteers))
+            f"{clock(visit.start)}-{clock(end)} " + ";".join(p.volunteer_ids[v] for v in visit.volunteers))

@@ -16,7 +16,7 @@ import numpy as np
 from matcher.candidates import _skill_fits, _speaks_a_required_language, _time_fits
 from matcher.explain.state import RosterState
 from matcher.explain.terms import swap_delta
-from matcher.explain.words import compact_windows
+from matcher.explain.words import clock, compact_windows
 from matcher.problem import NO_GENDER
 from matcher.scenario.model import DAYS, GENDERS
 
@@ -31,11 +31,6 @@ EPSILON_MIN = 1e-9
 class Verdict:
     rule: str
     facts: dict = field(default_factory=dict)
-
-    @property
-    def rules_out(self) -> bool:
-        """True if a hard rule or the roster's capacity keeps the volunteer out."""
-        return self.rule not in ("team_full", "better", "costlier", "serves", "eligible")
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, **self.facts}
@@ -119,7 +114,7 @@ def busy_rule(state: RosterState, r: int, v: int, n: int, visits: int) -> Verdic
         return None
     clashes = sorted({(visit.day, visit.start, int(state.problem.need_resident[visit.need]))
                       for visit in state.visits_of_volunteer.get(v, []) if visit.day in days})
-    return Verdict("busy", {"visits": [f"{state.problem.resident_ids[x]} {DAYS[d]} {_clock(s)}"
+    return Verdict("busy", {"visits": [f"{state.problem.resident_ids[x]} {DAYS[d]} {clock(s)}"
                                        for d, s, x in clashes]})
 
 
@@ -199,8 +194,6 @@ def _time_facts(state: RosterState, n: int, v: int) -> dict:
             "availability": compact_windows(state.scenario.volunteers[v].availability)}
 
 
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def swap_verdict(state: RosterState, r: int, v: int, u: int) -> Verdict:
@@ -227,7 +220,7 @@ def swap_verdict(state: RosterState, r: int, v: int, u: int) -> Verdict:
             busy = sorted({(x.day, x.start, state.problem.resident_ids[
                 int(state.problem.need_resident[x.need])])
                 for x in state.visits_of_volunteer.get(u, []) if x.day in days})
-            return Verdict("busy", {"visits": [f"{rid} {DAYS[d]} {_clock(s)}" for d, s, rid in busy],
+            return Verdict("busy", {"visits": [f"{rid} {DAYS[d]} {clock(s)}" for d, s, rid in busy],
                                     "service": state.problem.service_ids[
                                         state.problem.need_service[visit.need]]})
     total = sum(deltas.values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from matcher.scenario.model import Scenario
+from matcher.scenario.model import DAYS, Scenario
 
 LANGUAGES = ("en", "zh")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -201,11 +201,13 @@ TEXT = {
 _KINDS = {"en": {"senior": "senior", "child": "child"}, "zh": {"senior": "老人", "child": "儿童"}}
 
 
+def clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def compact_windows(windows) -> str:
     """Windows as few strings of the format's grammar: days that share the same hours are
     written together, `Mon-Thu 14:30-16:30; Sat 09:00-12:00`."""
-    from matcher.scenario.model import DAYS
-
     by_hours: dict[tuple[int, int], list[int]] = {}
     for w in windows:
         by_hours.setdefault((w.start, w.end), []).append(w.day)
@@ -220,7 +222,7 @@ def compact_windows(windows) -> str:
         text = ",".join(DAYS[run[0]] if len(run) == 1 else
                         f"{DAYS[run[0]]}-{DAYS[run[-1]]}" if len(run) > 2 else
                         f"{DAYS[run[0]]},{DAYS[run[1]]}" for run in runs)
-        parts.append(f"{text} {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}")
+        parts.append(f"{text} {clock(start)}-{clock(end)}")
     return "; ".join(parts)
 
 
