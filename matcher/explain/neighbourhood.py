@@ -2,8 +2,8 @@
 
 The neighbourhood is the resident, the volunteers who could serve them (their team, the
 changed volunteer, then the nearest volunteers able to attend one of their needs), and
-every resident those volunteers serve now, at most `MAX_RESIDENTS` of them (the engine's
-size for one exact model). It is re-solved exactly by the engine's CP-SAT part model with
+every resident those volunteers serve now, at most `MAX_RESIDENTS` of them (below the
+engine's size for one exact model). It is re-solved by the engine's CP-SAT part model with
 the rest of the roster fixed, over the changed scenario: volunteers who also serve
 residents outside keep that work, its hours and its times (travel between included), so
 the roster that comes out is a whole roster of the changed scenario, ready to check.
