@@ -95,7 +95,7 @@ def preference_misses(problem: Problem, residents: np.ndarray, volunteers: np.nd
 
 def current_pairs_dropped(problem: Problem, solution: Solution) -> float:
     kept = set(solution.pairs)
-    return float(sum(1 for r, v in problem.current.tolist() if (r, v) not in kept))
+    return float(len(problem.current_pairs - kept))
 
 
 def hours_above_fair_share(problem: Problem, solution: Solution) -> float:

@@ -7,6 +7,7 @@ field becomes a read-only numpy array. Nothing here refers back to files or YAML
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -84,6 +85,25 @@ class Problem:
             self.resident_lat[first], self.resident_lon[first],
             self.resident_lat[second], self.resident_lon[second])
         return km / self.volunteer_speed_kmh[volunteers] * 60
+
+    @cached_property
+    def current_pairs(self) -> frozenset[tuple[int, int]]:
+        """The (resident, volunteer) pairs of the roster in force."""
+        return frozenset((int(r), int(v)) for r, v in self.current.tolist())
+
+    @cached_property
+    def incumbents(self) -> dict[int, frozenset[int]]:
+        """Each resident's volunteers in the roster in force (residents with none left out).
+
+        Built once: asking the pair list resident by resident costs the square of the city.
+        """
+        found: dict[int, set[int]] = {}
+        for r, v in self.current_pairs:
+            found.setdefault(r, set()).add(v)
+        return {r: frozenset(vs) for r, vs in found.items()}
+
+    def incumbents_of(self, resident: int) -> frozenset[int]:
+        return self.incumbents.get(resident, frozenset())
 
     def needs_of(self, resident: int) -> range:
         """Indices of a resident's needs (needs are stored resident by resident)."""

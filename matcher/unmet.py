@@ -80,12 +80,15 @@ class _Context:
         pair_candidates = self.options.pairs_of_resident.get(r, [])
         if not pair_candidates:
             return head + self._nobody_in_reach(r)
-        need_options = self.options.by_need.get(need, [])
-        if not need_options:
+        rows = np.asarray(self.options.rows_of(need), dtype=np.int64)
+        if rows.size == 0:
             return head + self._nobody_fits(need, r, service, pair_candidates)
-        volunteers = sorted({o.volunteer for o in need_options},
-                            key=lambda v: next(o.km for o in need_options if o.volunteer == v))
-        days = sorted({o.day for o in need_options})
+        # Rows are nearest first; each volunteer is listed at its first row.
+        row_volunteers = self.options.volunteer[rows]
+        _, first = np.unique(row_volunteers, return_index=True)
+        volunteers = row_volunteers[np.sort(first)].tolist()
+        free_days = int(np.bitwise_or.reduce(self.options.day_mask[rows]))
+        days = [day for day in range(7) if free_days >> day & 1]
         together = int(p.need_volunteers_per_visit[need])
         if len(days) < total:
             return head + (f"the eligible volunteers are free on only {len(days)} distinct "

@@ -28,7 +28,7 @@ def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> floa
     priority = int(problem.resident_priority[r])
     size = int(problem.resident_team_size[r])
     candidates = options.pairs_of_resident.get(r, [])
-    incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+    incumbents = problem.incumbents_of(r)
     visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
     unserved = weights.unmet_visit * priority
     empty = (unserved * visits + weights.unmet_member * priority * size
@@ -38,14 +38,11 @@ def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> floa
     misses = preference_misses(problem, np.full(len(candidates), r),
                                np.array(candidates, dtype=np.int64)).astype(float)
     if size == 1:
-        rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
-                        for n in problem.needs_of(r)}
-        best = empty
-        for v, miss in zip(candidates, misses.tolist(), strict=True):
-            best = min(best, _one_volunteer(problem, options, r, v, rows_by_need)
-                       + weights.preference * miss
-                       + weights.churn * len(incumbents - {v}))
-        return best
+        alone = _alone_costs(problem, options, r, np.asarray(candidates, dtype=np.int64))
+        kept = np.isin(candidates, list(incumbents)) if incumbents else np.zeros(len(candidates), bool)
+        costs = (alone + weights.preference * misses
+                 + weights.churn * (len(incumbents) - kept))
+        return float(min(empty, costs.min()))
     cheapest_wishes = np.cumsum(np.sort(misses)) * weights.preference
     keepable = len(incumbents & set(candidates))
     best = empty
@@ -59,29 +56,48 @@ def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> floa
     return best
 
 
-def _one_volunteer(problem: Problem, options: NeedOptions, r: int, v: int,
-                   rows_by_need: dict[int, dict[int, int]]) -> float:
-    """Least unmet-visit and distance cost of r's needs served by v alone, within v's hours."""
+_DAYS_IN_MASK = np.array([bin(mask).count("1") for mask in range(128)], dtype=np.int64)
+
+
+def _alone_costs(problem: Problem, options: NeedOptions, r: int,
+                 candidates: np.ndarray) -> np.ndarray:
+    """For each candidate v: the least unmet-visit and distance cost of r's needs served by
+    v alone, within v's hours (the lightest visits first), all candidates at once."""
     weights = problem.scenario.config.weights
     unserved = weights.unmet_visit * int(problem.resident_priority[r])
-    loads: list[int] = []
-    km = 0.0
+    order = np.argsort(candidates, kind="stable")
+    needs = list(problem.needs_of(r))
+    counts = np.zeros((len(candidates), len(needs)), dtype=np.int64)
+    loads = np.full((len(candidates), len(needs)), np.iinfo(np.int64).max, dtype=np.int64)
+    km = np.zeros(len(candidates))
     total = 0
-    for n in problem.needs_of(r):
+    for column, n in enumerate(needs):
         wanted = int(problem.need_visits[n])
         total += wanted
-        row = rows_by_need[n].get(v)
-        if row is not None:
-            days = bin(int(options.day_mask[row])).count("1")
-            loads += [int(options.load_ms[row])] * min(wanted, days)
-            km = float(options.km[row])
-    cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
-    # The most visits that fit in v's hours: the lightest first.
-    fitting = np.cumsum(sorted(loads)) <= cap if loads else np.zeros(0, dtype=bool)
-    served = int(fitting.sum())
+        rows = np.asarray(options.rows_of(n), dtype=np.int64)
+        if rows.size == 0:
+            continue
+        at = order[np.searchsorted(candidates, options.volunteer[rows], sorter=order)]
+        counts[at, column] = np.minimum(wanted, _DAYS_IN_MASK[options.day_mask[rows]])
+        loads[at, column] = options.load_ms[rows]
+        km[at] = options.km[rows]
+    # The most visits that fit in v's hours: whole needs' visits, lightest load first, as
+    # many of each as fit; a visit that does not fit means no heavier one does either.
+    room = np.floor(problem.volunteer_max_minutes[candidates] * 60_000).astype(np.int64)
+    served = np.zeros(len(candidates), dtype=np.int64)
+    going = np.ones(len(candidates), dtype=bool)
+    rank = np.argsort(loads, axis=1, kind="stable")
+    for step in range(len(needs)):
+        column = rank[:, step]
+        count = counts[np.arange(len(candidates)), column]
+        load = loads[np.arange(len(candidates)), column]
+        fit = np.where(count > 0, np.minimum(count, room // np.maximum(load, 1)), 0)
+        fit = np.where(going, fit, 0)
+        served += fit
+        room -= fit * np.where(count > 0, load, 0)
+        going &= fit == count
     per_visit = weights.distance_km * km
-    if per_visit >= unserved:
-        served = 0
+    served = np.where(per_visit >= unserved, 0, served)
     return (total - served) * unserved + served * per_visit
 
 
@@ -95,16 +111,11 @@ def _need_relaxed(problem: Problem, options: NeedOptions, n: int, members: int,
     if together > members or not rows:
         return wanted * unserved
     skills = problem.service_skills[problem.need_service[n]]
-    staffable = 0
-    for day in range(7):
-        free = [row for row in rows if int(options.day_mask[row]) >> day & 1]
-        if len(free) < together:
-            continue
-        covered = np.zeros_like(skills)
-        for row in free:
-            covered |= problem.volunteer_skills[int(options.volunteer[row])]
-        if not (skills & ~covered).any():
-            staffable += 1
+    free = (options.day_mask[rows][:, None] >> np.arange(7)) & 1 == 1      # [row, day]
+    has = problem.volunteer_skills[options.volunteer[rows]]                # [row, skill]
+    covered = (free.T.astype(np.int64) @ has.astype(np.int64)) > 0           # [day, skill]
+    enough = free.sum(axis=0) >= together
+    staffable = int((enough & ~(skills & ~covered).any(axis=1)).sum())
     served = min(wanted, staffable)
     per_visit = weights.distance_km * float(np.sort(options.km[rows])[:together].sum())
     if per_visit >= unserved:
@@ -174,7 +185,7 @@ class _ContestedModel:
     def _resident_basics(self, r: int):
         p, w = self.problem, self.weights
         priority = int(p.resident_priority[r])
-        incumbents = {int(v) for cr, v in p.current.tolist() if cr == r}
+        incumbents = p.incumbents_of(r)
         total = sum(int(p.need_visits[n]) for n in p.needs_of(r))
         unserved = w.unmet_visit * priority
         self.constant += (unserved * total + w.unmet_member * priority * int(p.resident_team_size[r])

@@ -186,7 +186,7 @@ class _PartModel:
 
     def _build_residents(self, weights) -> None:
         p, m = self.problem, self.model
-        current = {(int(r), int(v)) for r, v in p.current.tolist()}
+        current = p.current_pairs
         for r in self.residents:
             volunteers = self.options.pairs_of_resident.get(r, [])
             team = [self.x[r, v] for v in volunteers]

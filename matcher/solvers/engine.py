@@ -24,6 +24,8 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from matcher.candidates import Candidates, candidate_pairs, unit_vectors
@@ -148,17 +150,20 @@ def greedy_outcome(problem: Problem) -> Outcome:
 
 
 def independent_parts(problem: Problem, candidates: Candidates) -> list[list[int]]:
-    """Residents grouped by connected component of the candidate graph, in input order."""
-    graph = nx.Graph()
-    graph.add_nodes_from(range(problem.n_residents))
-    offset = problem.n_residents
-    graph.add_edges_from(zip(candidates.resident.tolist(),
-                             (candidates.volunteer + offset).tolist(), strict=True))
-    parts = []
-    for component in nx.connected_components(graph):
-        residents = sorted(node for node in component if node < offset)
-        if residents:
-            parts.append(residents)
+    """Residents grouped by connected component of the candidate graph, in input order.
+
+    Components of the sparse resident-volunteer graph come from scipy: building a networkx
+    graph of a city's two million candidate pairs took seconds by itself.
+    """
+    n = problem.n_residents + problem.n_volunteers
+    graph = coo_matrix((np.ones(len(candidates), dtype=np.int8),
+                        (candidates.resident, candidates.volunteer + problem.n_residents)),
+                       shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    resident_label = label[:problem.n_residents]
+    order = np.argsort(resident_label, kind="stable")
+    bounds = np.flatnonzero(np.diff(resident_label[order])) + 1
+    parts = [group.tolist() for group in np.split(order, bounds) if group.size]
     return sorted(parts, key=lambda part: part[0])
 
 
@@ -245,7 +250,7 @@ def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int
     for r, v in pairs:
         members.setdefault(r, set()).add(v)
         residents_of[v] = residents_of.get(v, 0) + 1
-    current = {(int(r), int(v)) for r, v in problem.current.tolist()}
+    current = problem.current_pairs
     for r in sorted(part):
         # The chosen team first, then anyone else eligible, nearest first.
         team = list(teams.get(r, ())) + list(problem_candidates(r))

@@ -50,7 +50,7 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
     """
     size = int(problem.resident_team_size[r])
     limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
-    incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+    incumbents = problem.incumbents_of(r)
     ranked = _ranked_alone(problem, options, r)
     pool = list(dict.fromkeys([v for v in ranked if v in incumbents] + ranked[:limit]))
     # Looked up once per resident rather than once per team.
@@ -68,7 +68,7 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
 
 def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]) -> Plan:
     """One given team for r, scored like the enumerated ones."""
-    incumbents = {int(v) for cr, v in problem.current.tolist() if cr == r}
+    incumbents = problem.incumbents_of(r)
     rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
                     for n in problem.needs_of(r)}
     misses = dict(zip(team, preference_misses(problem, np.full(len(team), r),
@@ -109,7 +109,7 @@ def empty_cost(problem: Problem, r: int) -> float:
     weights = problem.scenario.config.weights
     priority = int(problem.resident_priority[r])
     visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
-    churn = sum(1 for cr, _ in problem.current.tolist() if cr == r)
+    churn = len(problem.incumbents_of(r))
     return (weights.unmet_visit * priority * visits
             + weights.unmet_member * priority * int(problem.resident_team_size[r])
             + weights.churn * churn)
