@@ -146,8 +146,8 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
     from ortools.linear_solver import pywraplp
 
     solver = pywraplp.Solver.CreateSolver("SCIP" if integer else "GLOP")
-    if integer:
-        solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
+    # A linear program stopped early proves nothing and is dropped; a MIP keeps its bound.
+    solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
     model = _ContestedModel(problem, options, solver, integer)
     for r in residents:
         if int(problem.resident_team_size[int(r)]) == 1:

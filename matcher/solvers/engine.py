@@ -42,6 +42,8 @@ SMALL_PART = 8  # residents: solved as one exact model
 CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
 INTEGER_BOUND_PAIRS = 10_000  # ... and up to which it is solved with whole pairs
 INTEGER_BOUND_SECONDS = 5.0
+BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
+ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large part's time
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
@@ -119,9 +121,12 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
             bound = max(result.bound if result.bound is not None else -math.inf,
                         lower_bound(problem, options, part))
         else:
+            # The bound is worked out after the search, within the part's time.
+            bound_seconds = _bound_seconds(options, part, budget)
+            part_params = replace(params, time_limit_s=max(budget - bound_seconds, 0.5 * budget))
             part_solution, status = _teams_then_search(
                 problem, options, part, part_params, hint, say, stop)
-            bound = _part_bound(problem, options, part)
+            bound = _part_bound(problem, options, part, bound_seconds)
         solution = solution.merged(part_solution)
         statuses.append(status)
         bound_total += bound
@@ -167,16 +172,30 @@ def independent_parts(problem: Problem, candidates: Candidates) -> list[list[int
     return sorted(parts, key=lambda part: part[0])
 
 
-def _part_bound(problem: Problem, options: NeedOptions, part: list[int]) -> float:
+def _pair_count(options: NeedOptions, part: list[int]) -> int:
+    return sum(len(options.pairs_of_resident.get(r, ())) for r in part)
+
+
+def _bound_seconds(options: NeedOptions, part: list[int], budget: float) -> float:
+    """Time to keep for a part's bound out of its `budget`."""
+    pairs = _pair_count(options, part)
+    if pairs > CONTESTED_BOUND_PAIRS:
+        return ALONE_BOUND_SECONDS_PER_PAIR * pairs
+    return min(INTEGER_BOUND_SECONDS, BOUND_SHARE * budget)
+
+
+def _part_bound(problem: Problem, options: NeedOptions, part: list[int],
+                seconds: float) -> float:
     """The best proven bound affordable for a part: the contested relaxation (as a MIP
-    for a small part, a linear program for a mid-sized one), else each resident alone."""
+    for a small part, a linear program for a mid-sized one), else each resident alone.
+    `seconds` limits the contested model; whatever it has proved by then is valid."""
     alone = lower_bound(problem, options, part)
-    pairs = sum(len(options.pairs_of_resident.get(r, ())) for r in part)
+    pairs = _pair_count(options, part)
     if pairs > CONTESTED_BOUND_PAIRS:
         return alone
     integer = pairs <= INTEGER_BOUND_PAIRS
     contested = contested_lower_bound(problem, options, part, integer=integer,
-                                      time_limit_s=INTEGER_BOUND_SECONDS)
+                                      time_limit_s=max(seconds, 0.1))
     return alone if contested is None else max(alone, contested)
 
 
