@@ -205,3 +205,15 @@ def test_cli_set_overrides_one_setting_and_refuses_unknown_ones(tmp_path, capsys
                  "--set", "weights.fairnes=1"]) == 2
     assert "weights.fairnes: unknown setting (did you mean 'fairness'?)" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_need_may_be_visited_at_the_same_hour_on_different_days(tmp_path):
+    # Both windows are 09:00-10:00 and a visit lasts an hour, so the two visits can only be
+    # at the same minute of the day, on Monday and on Wednesday.
+    s = scenario([{"needs": [{"service": "companionship", "visits_per_week": 2,
+                              "duration_min": 60, "windows": ["Mon,Wed 09:00-10:00"]}]}],
+                 [{}])
+    result = matcher.solve(s, time_limit_s=10)
+    assert sorted((v.day, v.start) for v in result.solution.visits) == [(0, 540), (2, 540)]
+    assert result.summary["status"] == "optimal"
+    assert check_roster(s, result.write(tmp_path / "out")) == []

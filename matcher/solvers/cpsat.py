@@ -186,7 +186,6 @@ class _PartModel:
 
     def _build_residents(self, weights) -> None:
         p, m = self.problem, self.model
-        current = p.current_pairs
         for r in self.residents:
             volunteers = self.options.pairs_of_resident.get(r, [])
             team = [self.x[r, v] for v in volunteers]
@@ -199,19 +198,20 @@ class _PartModel:
                 for miss, x in zip(misses.tolist(), team, strict=True):
                     self.objective_terms.append((_floor(weights.preference * miss) - member_cost)
                                                 * x)
-            for cr, cv in current:
-                if cr != r:
-                    continue
+            for cv in sorted(p.incumbents_of(r)):
                 churn = _floor(weights.churn)
                 self.constant += churn
                 if (r, cv) in self.x:
                     self.objective_terms.append(-churn * self.x[r, cv])
             self._build_cohesion(r, volunteers, weights)
-            intervals = [m.NewOptionalFixedSizeIntervalVar(self.s[n, d], int(p.need_duration[n]),
-                                                           self.z[n, d], f"ri{n}_{d}")
-                         for n in p.needs_of(r) for d in range(7) if (n, d) in self.z]
-            if len(intervals) > 1:
-                m.AddNoOverlap(intervals)
+            # A resident has one visit at a time on each day; start minutes are minutes of
+            # the day, so visits on different days never overlap.
+            for d in range(7):
+                intervals = [m.NewOptionalFixedSizeIntervalVar(
+                    self.s[n, d], int(p.need_duration[n]), self.z[n, d], f"ri{n}_{d}")
+                    for n in p.needs_of(r) if (n, d) in self.z]
+                if len(intervals) > 1:
+                    m.AddNoOverlap(intervals)
 
     def _build_cohesion(self, r: int, volunteers: list[int], weights) -> None:
         p, m = self.problem, self.model
