@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
@@ -121,7 +122,16 @@ def _summary(problem: Problem, solution: Solution, evaluation: Evaluation,
         "distances": "great-circle (haversine) x travel.detour_factor",
         "config": scenario.config.as_dict(),
         "input_hash": input_hash(scenario),
+        **_scenario_path(scenario),
     }
+
+
+def _scenario_path(scenario: Scenario) -> dict:
+    """Where the scenario was read from, so `matcher explain` can find it again; nothing
+    for a scenario built in memory."""
+    if scenario.source and os.path.isfile(scenario.source):
+        return {"scenario_path": os.path.abspath(scenario.source)}
+    return {}
 
 
 def _fully_served(problem: Problem, solution: Solution) -> int:

@@ -5,6 +5,7 @@ line (JSON, languages, bad input)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -221,11 +222,16 @@ def test_cli_json_parses_and_both_languages_work(station, capsys):
     assert len(json.loads(capsys.readouterr().out)["costliest"]) == 10
 
 
+def test_cli_finds_the_scenario_summary_json_records(station, capsys):
+    _, out, _ = station
+    assert main(["explain", str(out), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["costliest"]) == 10
+
+
 def test_cli_bad_input_is_a_message_and_exit_2(station, tmp_path, capsys):
     _, out, _ = station
     cases = [
         ([str(tmp_path / "nowhere"), "--scenario", str(STATION)], "is not a roster folder"),
-        ([str(out)], "give the scenario the roster was solved for with --scenario"),
         ([str(out), "--scenario", str(TINY)], "input_hash: the roster was made for other inputs"),
         ([str(out), "--scenario", str(STATION), "--resident", "R404"], "resident R404"),
         ([str(out), "--scenario", str(STATION), "--pair", "R00001", "V000001"],
@@ -234,6 +240,13 @@ def test_cli_bad_input_is_a_message_and_exit_2(station, tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     cases.append(([str(empty), "--scenario", str(STATION)], "summary.json: file does not exist"))
+    # A roster of a scenario built in memory records no file to find it again by.
+    unrecorded = tmp_path / "unrecorded"
+    shutil.copytree(out, unrecorded)
+    summary = json.loads((unrecorded / "summary.json").read_text(encoding="utf-8"))
+    del summary["scenario_path"]
+    (unrecorded / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    cases.append(([str(unrecorded)], "give the scenario the roster was solved for with --scenario"))
     for args, words in cases:
         assert main(["explain", *args]) == 2, args
         err = capsys.readouterr().err

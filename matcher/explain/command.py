@@ -31,8 +31,8 @@ def add_explain_command(subparsers) -> None:
         "by term and the ten costliest decisions.")
     explain.add_argument("roster_dir", metavar="ROSTER_DIR", help="roster folder")
     explain.add_argument("--scenario", metavar="FILE",
-                         help="the scenario the roster was solved for (summary.json records "
-                         "its name and hash, not its file)")
+                         help="the scenario the roster was solved for (default: the file "
+                         "summary.json records)")
     explain.add_argument("--config", action="append", default=[], metavar="FILE",
                          help="config file the roster was solved with (repeatable)")
     selector = explain.add_mutually_exclusive_group()

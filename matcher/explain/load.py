@@ -23,8 +23,8 @@ from matcher.scenario.config import build_config, check_config
 from matcher.solution import Solution, Visit
 
 SUMMARY = "summary.json"
-# A later writer may record where the scenario was read from; today's records only its name.
-SCENARIO_PATH_KEYS = ("scenario_path", "scenario_file")
+# Where `matcher solve` records the scenario file (absent for a scenario built in memory).
+SCENARIO_PATH_KEYS = ("scenario_path",)
 
 
 @dataclass(frozen=True, eq=False)
