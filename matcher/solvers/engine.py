@@ -51,6 +51,7 @@ BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice: share of the limit, c
 SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search likewise
 PLAN_SHARE = 0.35  # candidate teams must be found within this share of the limit
 STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
+TIME_LIMIT = "time limit"  # status of a part whose own time ran out before its step budget
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
         if not stop.reason and deadline - time.monotonic() <= 0:
             stop.stop("time limit")
         if stop.reason:
+            # Out of time or interrupted: the parts not reached still get the quick greedy
+            # roster rather than none at all.
+            solution = solution.merged(greedy_roster(problem, options, part))
             bound_total += lower_bound(problem, options, part)
             continue
         remaining = deadline - time.monotonic()
@@ -135,6 +139,8 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     evaluation = evaluate(problem, solution)
     if stop.reason:
         status = stop.reason
+    elif TIME_LIMIT in statuses:
+        status = TIME_LIMIT
     elif statuses and all(s == "optimal" for s in statuses):
         status = "optimal"
     else:
@@ -211,8 +217,8 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     deadline = started + params.time_limit_s
     greedy = greedy_roster(problem, options, part)
     greedy_value = evaluate(problem, greedy).objective
-    plans = _plans_within(problem, options, part, greedy,
-                          started + PLAN_SHARE * params.time_limit_s, stop)
+    plans, out_of_time = _plans_within(problem, options, part, greedy,
+                                       started + PLAN_SHARE * params.time_limit_s, stop)
     say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
         f"{greedy_value:,.1f}")
     hint_teams = _teams_of(greedy) | _teams_of(hint)
@@ -233,15 +239,17 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         solution, best = greedy, greedy_value
     say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
         f"objective {best:,.1f}")
-    solution, best = _improve(problem, options, part, solution, best, params, rounds, deadline,
-                              say, stop)
-    return solution, "feasible"
+    solution, best, search_cut = _improve(problem, options, part, solution, best, params, rounds,
+                                          deadline, say, stop)
+    out_of_time |= choice.status == TIME_LIMIT or search_cut
+    return solution, TIME_LIMIT if out_of_time else "feasible"
 
 
 def _plans_within(problem: Problem, options: NeedOptions, part: list[int], greedy: Solution,
-                  deadline: float, stop: StopFlag) -> list[Plan]:
+                  deadline: float, stop: StopFlag) -> tuple[list[Plan], bool]:
     """Candidate teams of every resident; if time runs short, the residents not reached keep
-    the greedy roster's team as their only plan, so the limit is kept at any size."""
+    the greedy roster's team as their only plan, so the limit is kept at any size. Says
+    whether time ran short."""
     greedy_teams = _teams_of(greedy)
     plans: list[Plan] = []
     for index, r in enumerate(part):
@@ -249,9 +257,9 @@ def _plans_within(problem: Problem, options: NeedOptions, part: list[int], greed
             for rest in part[index:]:
                 if rest in greedy_teams:
                     plans.append(team_plan(problem, options, rest, greedy_teams[rest]))
-            break
+            return plans, True
         plans.extend(resident_plans(problem, options, r))
-    return plans
+    return plans, False
 
 
 def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int, ...]],
@@ -344,7 +352,7 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
 
 def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: Solution,
              best: float, params: SolverParams, rounds_allowed: int, deadline: float,
-             say: Progress, stop: StopFlag) -> tuple[Solution, float]:
+             say: Progress, stop: StopFlag) -> tuple[Solution, float, bool]:
     """Large neighbourhood search: free a seed resident and its nearest neighbours, re-solve
     them exactly over a few nearby volunteers each, keep the change if the roster improves."""
     rng = np.random.default_rng(params.seed)
@@ -352,9 +360,9 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
     part_array = np.array(part)
     stalled, rounds, last_report = 0, 0, time.monotonic()
     while stalled < STALL_ROUNDS and not stop.reason and rounds < rounds_allowed:
+        # The part's own time, not the whole solve's: other parts still get theirs.
         if deadline - time.monotonic() <= 0.2:
-            stop.stop("time limit")
-            break
+            return solution, best, True
         rounds += 1
         seed = _pick_seed(problem, solution, part_array, rng)
         k = min(NEIGHBOURHOOD, len(part))
@@ -379,7 +387,7 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
         if time.monotonic() - last_report >= 2.0:
             last_report = time.monotonic()
             say(f"  search round {rounds}: objective {best:,.1f}")
-    return solution, best
+    return solution, best, False
 
 
 def _pick_seed(problem: Problem, solution: Solution, part: np.ndarray,

@@ -208,8 +208,10 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     deadline = time.monotonic() + params.time_limit_s
     blocks = 0
     all_optimal = True
+    out_of_time = False
     passes = 0
-    while blocks < max_blocks and not (stop is not None and stop.reason) and passes < MAX_PASSES:
+    while (blocks < max_blocks and not (stop is not None and stop.reason) and not out_of_time
+           and passes < MAX_PASSES):
         offset = (BLOCK // 2) * (passes % 2)
         chunks = [order[max(0, i - offset):i - offset + BLOCK]
                   for i in range(0, len(order) + offset, BLOCK)]
@@ -219,8 +221,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
             if blocks >= max_blocks or (stop is not None and stop.reason):
                 break
             if time.monotonic() >= deadline:
-                if stop is not None:
-                    stop.stop("time limit")
+                # This part's time, not the whole solve's: no stop for the other parts.
+                out_of_time = True
                 break
             block_params = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()))
             result = _solve_block(problem, by_resident, chunk, chosen, block_params, BLOCK_WORK,
@@ -242,7 +244,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
         if not changed:
             break
     teams = {r: plan.team for r, plan in chosen.items()}
-    return TeamChoice(teams, "blocks optimal" if all_optimal else "feasible", blocks)
+    status = "time limit" if out_of_time else "blocks optimal" if all_optimal else "feasible"
+    return TeamChoice(teams, status, blocks)
 
 
 def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
