@@ -177,6 +177,28 @@ def test_a_stopped_search_still_returns_a_valid_roster(tmp_path):
     assert result.status == "interrupted"
     assert check_roster(s, result.write(tmp_path / "roster")) == []
     assert result.summary["bound"] is not None  # the relaxed bound holds for any roster
+    # Parts the search never reached still get the greedy roster, not none at all.
+    greedy = matcher.solve(s, method="greedy")
+    assert len(result.solution.visits) >= 0.9 * len(greedy.solution.visits) > 0
+
+
+def test_a_part_out_of_its_own_time_does_not_stop_the_whole_solve():
+    from matcher.candidates import candidate_pairs as pairs_of
+    from matcher.solvers.cpsat import SolverParams
+    from matcher.solvers.engine import StopFlag
+    from matcher.solvers.teams import choose_teams, resident_plans
+
+    s = read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml")
+    result = matcher.solve(s, method="greedy")
+    problem = result.problem
+    options = visit_options(problem, pairs_of(problem), range(problem.n_residents))
+    residents = list(range(problem.n_residents))
+    plans = [plan for r in residents for plan in resident_plans(problem, options, r)]
+    stop = StopFlag()
+    choice = choose_teams(problem, plans, residents, SolverParams(time_limit_s=0.0),
+                          max_blocks=10, stop=stop)
+    assert choice.status == "time limit" and choice.blocks == 0
+    assert stop.reason is None
 
 
 def test_station_scenario_roster_passes_the_checker_and_repeats(tmp_path):
