@@ -104,7 +104,10 @@ def solve_assignment(cost, consumption, capacity, *, maximize: bool = False,
     while used < search_work and time.perf_counter() < deadline and (
             max_neighbourhoods is None or count < max_neighbourhoods):
         count += 1
-        chosen = np.sort(rng.choice(cost.shape[0], size=size, replace=False))
+        # Sizes cycle from `size` to two more: small neighbourhoods are cheap and many,
+        # larger ones see exchanges among more agents that the small ones cannot.
+        grown = min(size + count % 3, cost.shape[0])
+        chosen = np.sort(rng.choice(cost.shape[0], size=grown, replace=False))
         jobs = np.flatnonzero(np.isin(agents, chosen))
         if jobs.size == 0:
             continue

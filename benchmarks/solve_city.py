@@ -1,0 +1,176 @@
+"""A whole city: the optimiser against the greedy baseline and a naive single CP-SAT model,
+and how time, memory, coverage and gap grow with the number of residents.
+
+    python benchmarks/solve_city.py [--seeds 1 2 3] [--time-limit 90]
+    python benchmarks/solve_city.py --scale [--sizes 1000 5000 15000 30000]
+
+Each run is a fresh process (so peak memory is its own), solving a scenario the generator
+writes (`city` preset: about 15,000 residents and 60,000 volunteers; for the scale curve the
+same preset with the given residents and 4 volunteers each). Every roster is checked by the
+independent checker and the table says how many violations it found.
+
+- `ours`: `matcher.solve` with the time limit;
+- `greedy`: `matcher.solve(method="greedy")`, residents by priority, nearest free volunteer;
+- `naive`: one CP-SAT model of the whole roster (the exact model the optimiser keeps for
+  small parts) with the same time limit, on the first seed only (`--naive-seeds`). A run
+  that has not finished two minutes after its limit is stopped and reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HARD_STOP_EXTRA_S = 120
+
+
+def worker(method: str, scenario_path: str, time_limit: float, out: str) -> None:
+    """One run in this process; prints one JSON line."""
+    import matcher
+    from matcher.check import check_roster
+    from matcher.scenario import read_scenario
+
+    scenario = read_scenario(scenario_path)
+    started = time.perf_counter()
+    if method == "naive":
+        result = _naive(scenario, time_limit)
+    else:
+        result = matcher.solve(scenario, method="greedy" if method == "greedy" else "optimise",
+                               time_limit_s=time_limit)
+    wall = time.perf_counter() - started
+    folder = result.write(out)
+    violations = check_roster(scenario, folder)
+    summary = result.summary
+    print(json.dumps({
+        "wall_s": wall, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "coverage": summary["coverage"]["visit_coverage"], "objective": summary["objective"],
+        "bound": summary["bound"], "gap": summary["gap"], "status": summary["status"],
+        "violations": len(violations)}))
+
+
+def _naive(scenario, time_limit: float):
+    """The whole roster as one exact CP-SAT model, through the same result type."""
+    from matcher import api
+    from matcher.candidates import candidate_pairs
+    from matcher.objective import evaluate
+    from matcher.options import visit_options
+    from matcher.problem import compile_problem
+    from matcher.roster import build_roster
+    from matcher.solution import Solution
+    from matcher.solvers.cpsat import SolverParams, solve_part
+    from matcher.unmet import unmet_needs
+
+    started = time.perf_counter()
+    problem = compile_problem(scenario)
+    candidates = candidate_pairs(problem)
+    options = visit_options(problem, candidates, range(problem.n_residents))
+    params = SolverParams(time_limit_s=time_limit, workers=1)
+    part = solve_part(problem, options, range(problem.n_residents), Solution(), params)
+    evaluation = evaluate(problem, part.solution)
+    unmet = unmet_needs(problem, part.solution, candidates, options)
+    roster = build_roster(problem, part.solution, evaluation, unmet, status=part.status,
+                          bound=part.bound, seconds=time.perf_counter() - started, seed=0,
+                          workers=1, candidate_count=len(candidates))
+    return api.Result(scenario, problem, part.solution, evaluation, roster)
+
+
+def run(method: str, scenario_path: Path, time_limit: float, out: Path) -> dict:
+    command = [sys.executable, __file__, "--worker", method, str(scenario_path),
+               str(time_limit), str(out)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True,
+                              timeout=time_limit + HARD_STOP_EXTRA_S, check=False)
+    except subprocess.TimeoutExpired:
+        return {"method": method, "failed": f"stopped after {time.perf_counter() - started:.0f} s"}
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return {"method": method, "failed": f"exit {done.returncode}: {last[:60]}"}
+    return {"method": method, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def generated(folder: Path, seed: int, residents: int | None = None) -> Path:
+    from matcher.generate import write_scenario
+
+    return write_scenario(folder / f"city-{seed}-{residents or 'preset'}", "city", seed,
+                          residents=residents,
+                          volunteers=None if residents is None else 4 * residents,
+                          with_current=True)
+
+
+def print_table(rows: list[dict], first: str) -> None:
+    header = (f"{first:>9} {'method':<7} {'wall s':>7} {'peak MiB':>9} {'coverage':>9} "
+              f"{'objective':>13} {'bound':>13} {'gap':>7} {'status':<11} {'violations':>10}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        if "failed" in row:
+            print(f"{row['key']:>9} {row['method']:<7} no roster: {row['failed']}")
+            continue
+        bound = f"{row['bound']:,.0f}" if row["bound"] is not None else "-"
+        gap = f"{row['gap']:.1%}" if row["gap"] is not None else "-"
+        print(f"{row['key']:>9} {row['method']:<7} {row['wall_s']:>7.1f} {row['peak_mib']:>9,.0f} "
+              f"{row['coverage']:>9.1%} {row['objective']:>13,.0f} {bound:>13} {gap:>7} "
+              f"{row['status']:<11} {row['violations']:>10}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--time-limit", type=float, default=90.0)
+    parser.add_argument("--methods", default="ours,greedy,naive")
+    parser.add_argument("--naive-seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--scale", action="store_true", help="the scale curve instead")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 15000, 30000])
+    parser.add_argument("--worker", nargs=4, metavar=("METHOD", "SCENARIO", "LIMIT", "OUT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        method, path, limit, out = args.worker
+        worker(method, path, float(limit), out)
+        return
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}, time limit {args.time_limit:g} s")
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if args.scale:
+            for size in args.sizes:
+                path = generated(folder, 1, size)
+                row = run("ours", path, args.time_limit, folder / f"out-{size}")
+                rows.append({"key": f"{size:,}", **row})
+            print_table(rows, "residents")
+            fitted = [r for r in rows if "failed" not in r]
+            for before, after in itertools.pairwise(fitted):
+                print(f"{before['key']} -> {after['key']} residents: time x"
+                      f"{after['wall_s'] / before['wall_s']:.2f}, memory x"
+                      f"{after['peak_mib'] / before['peak_mib']:.2f}")
+            return
+        for seed in args.seeds:
+            path = generated(folder, seed)
+            for method in args.methods.split(","):
+                if method == "naive" and seed not in args.naive_seeds:
+                    continue
+                rows.append({"key": str(seed), **run(method, path, args.time_limit,
+                                                     folder / f"out-{seed}-{method}")})
+                print(f"  seed {seed} {method} done", file=sys.stderr, flush=True)
+    print_table(rows, "seed")
+    for seed in args.seeds:
+        by = {r["method"]: r for r in rows if r["key"] == str(seed) and "failed" not in r}
+        if "ours" in by and "greedy" in by:
+            print(f"seed {seed}: coverage {by['ours']['coverage'] - by['greedy']['coverage']:+.1%} "
+                  f"points over greedy, objective ratio ours/greedy "
+                  f"{by['ours']['objective'] / by['greedy']['objective']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
