@@ -26,8 +26,11 @@ from matcher.options import NeedOptions
 from matcher.problem import Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
 
-# How many of a resident's nearest useful volunteers are tried, by team size.
-TEAM_CANDIDATES = {1: 25, 2: 10, 3: 8}
+# How many of a resident's nearest useful volunteers are tried, by team size. Fewer than
+# one might think: the alone ranking puts the few that matter first, and a smaller set of
+# plans lets the team choice reach more residents in its time (on the district preset 12
+# gave lower objectives in less time than 25; on the city, 71 % coverage instead of 67 %).
+TEAM_CANDIDATES = {1: 12, 2: 6, 3: 5}
 LARGE_TEAM_CANDIDATES = 6
 
 
