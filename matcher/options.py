@@ -108,6 +108,14 @@ class _OptionsByNeed(Mapping):
         return len(self._options.need_rows) - 1
 
 
+_DAYS_IN_MASK = np.array([bin(mask).count("1") for mask in range(128)], dtype=np.int64)
+
+
+def days_in_mask(day_mask: np.ndarray) -> np.ndarray:
+    """How many days each option row's 7-bit day mask holds."""
+    return _DAYS_IN_MASK[day_mask]
+
+
 def visit_options(problem: Problem, candidates: Candidates, residents=None) -> NeedOptions:
     """Options for the needs of the given residents (all residents by default)."""
     if residents is None:

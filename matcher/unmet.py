@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.candidates import Candidates
-from matcher.options import NeedOptions
+from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 from matcher.scenario.windows import format_windows
 from matcher.solution import Solution
@@ -87,12 +87,11 @@ class _Context:
         row_volunteers = self.options.volunteer[rows]
         _, first = np.unique(row_volunteers, return_index=True)
         volunteers = row_volunteers[np.sort(first)].tolist()
-        free_days = int(np.bitwise_or.reduce(self.options.day_mask[rows]))
-        days = [day for day in range(7) if free_days >> day & 1]
+        days = int(days_in_mask(np.bitwise_or.reduce(self.options.day_mask[rows])))
         together = int(p.need_volunteers_per_visit[need])
-        if len(days) < total:
-            return head + (f"the eligible volunteers are free on only {len(days)} distinct "
-                           f"day{'s' if len(days) != 1 else ''} of the need's windows")
+        if days < total:
+            return head + (f"the eligible volunteers are free on only {days} distinct "
+                           f"day{'s' if days != 1 else ''} of the need's windows")
         if len(volunteers) < together:
             return head + (f"a visit needs {together} volunteers together but only "
                            f"{len(volunteers)} can attend")

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from matcher.objective import preference_misses
-from matcher.options import NeedOptions
+from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 
 
@@ -56,9 +56,6 @@ def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> floa
     return best
 
 
-_DAYS_IN_MASK = np.array([bin(mask).count("1") for mask in range(128)], dtype=np.int64)
-
-
 def _alone_costs(problem: Problem, options: NeedOptions, r: int,
                  candidates: np.ndarray) -> np.ndarray:
     """For each candidate v: the least unmet-visit and distance cost of r's needs served by
@@ -78,7 +75,7 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
         if rows.size == 0:
             continue
         at = order[np.searchsorted(candidates, options.volunteer[rows], sorter=order)]
-        counts[at, column] = np.minimum(wanted, _DAYS_IN_MASK[options.day_mask[rows]])
+        counts[at, column] = np.minimum(wanted, days_in_mask(options.day_mask[rows]))
         loads[at, column] = options.load_ms[rows]
         km[at] = options.km[rows]
     # The most visits that fit in v's hours: whole needs' visits, lightest load first, as

@@ -36,7 +36,7 @@ from matcher.solution import Solution
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
-from matcher.solvers.teams import Plan, choose_teams, resident_plans, team_plan
+from matcher.solvers.teams import TIME_LIMIT, Plan, choose_teams, resident_plans, team_plan
 
 SMALL_PART = 8  # residents: solved as one exact model
 CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
@@ -51,7 +51,6 @@ BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice: share of the limit, c
 SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search likewise
 PLAN_SHARE = 0.35  # candidate teams must be found within this share of the limit
 STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
-TIME_LIMIT = "time limit"  # status of a part whose own time ran out before its step budget
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     work = sum(len(part) for part in parts) or 1
     for index, part in enumerate(parts):
         if not stop.reason and deadline - time.monotonic() <= 0:
-            stop.stop("time limit")
+            stop.stop(TIME_LIMIT)
         if stop.reason:
             # Out of time or interrupted: the parts not reached still get the quick greedy
             # roster rather than none at all.
@@ -126,11 +125,12 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
                         lower_bound(problem, options, part))
         else:
             # The bound is worked out after the search, within the part's time.
-            bound_seconds = _bound_seconds(options, part, budget)
+            pairs = _pair_count(options, part)
+            bound_seconds = _bound_seconds(pairs, budget)
             part_params = replace(params, time_limit_s=max(budget - bound_seconds, 0.5 * budget))
             part_solution, status = _teams_then_search(
                 problem, options, part, part_params, hint, say, stop)
-            bound = _part_bound(problem, options, part, bound_seconds)
+            bound = _part_bound(problem, options, part, pairs, bound_seconds)
         solution = solution.merged(part_solution)
         statuses.append(status)
         bound_total += bound
@@ -182,21 +182,19 @@ def _pair_count(options: NeedOptions, part: list[int]) -> int:
     return sum(len(options.pairs_of_resident.get(r, ())) for r in part)
 
 
-def _bound_seconds(options: NeedOptions, part: list[int], budget: float) -> float:
-    """Time to keep for a part's bound out of its `budget`."""
-    pairs = _pair_count(options, part)
+def _bound_seconds(pairs: int, budget: float) -> float:
+    """Time to keep out of a part's `budget` for the bound of its `pairs` candidate pairs."""
     if pairs > CONTESTED_BOUND_PAIRS:
         return ALONE_BOUND_SECONDS_PER_PAIR * pairs
     return min(INTEGER_BOUND_SECONDS, BOUND_SHARE * budget)
 
 
-def _part_bound(problem: Problem, options: NeedOptions, part: list[int],
+def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: int,
                 seconds: float) -> float:
     """The best proven bound affordable for a part: the contested relaxation (as a MIP
     for a small part, a linear program for a mid-sized one), else each resident alone.
     `seconds` limits the contested model; whatever it has proved by then is valid."""
     alone = lower_bound(problem, options, part)
-    pairs = _pair_count(options, part)
     if pairs > CONTESTED_BOUND_PAIRS:
         return alone
     integer = pairs <= INTEGER_BOUND_PAIRS

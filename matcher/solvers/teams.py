@@ -22,10 +22,11 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matcher.objective import fair_share_minutes, preference_misses
-from matcher.options import NeedOptions
+from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
 
+TIME_LIMIT = "time limit"  # status of a search whose own time ran out before its step budget
 # How many of a resident's nearest useful volunteers are tried, by team size. Fewer than
 # one might think: the alone ranking puts the few that matter first, and a smaller set of
 # plans lets the team choice reach more residents in its time (on the district preset 12
@@ -90,7 +91,7 @@ def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
         return []
     needs = options.need[lo:hi]
     volunteers = options.volunteer[lo:hi]
-    days = np.unpackbits(options.day_mask[lo:hi].astype(np.uint8)[:, None], axis=1).sum(axis=1)
+    days = days_in_mask(options.day_mask[lo:hi])
     alone = problem.need_volunteers_per_visit[needs] == 1
     visits = np.where(alone, np.minimum(problem.need_visits[needs], days), 0)
     ids, inverse = np.unique(volunteers, return_inverse=True)
@@ -247,7 +248,7 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
         if not changed:
             break
     teams = {r: plan.team for r, plan in chosen.items()}
-    status = "time limit" if out_of_time else "blocks optimal" if all_optimal else "feasible"
+    status = TIME_LIMIT if out_of_time else "blocks optimal" if all_optimal else "feasible"
     return TeamChoice(teams, status, blocks)
 
 
