@@ -17,6 +17,7 @@ says so in its status.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from matcher.solution import Solution
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
+from matcher.solvers.pool import Workers, shared_problem, workers_for
 from matcher.solvers.teams import TIME_LIMIT, Plan, choose_teams, resident_plans, team_plan
 
 SMALL_PART = 8  # residents: solved as one exact model
@@ -51,6 +53,8 @@ BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice: share of the limit, c
 SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search likewise
 PLAN_SHARE = 0.35  # candidate teams must be found within this share of the limit
 STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
+PARALLEL_RESIDENTS = 400  # a part this large has its teams planned and chosen on the workers
+PLAN_CHUNK = 100  # residents whose candidate teams one worker finds in one go
 
 
 @dataclass(frozen=True)
@@ -215,18 +219,22 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     deadline = started + params.time_limit_s
     greedy = greedy_roster(problem, options, part)
     greedy_value = evaluate(problem, greedy).objective
-    plans, out_of_time = _plans_within(problem, options, part, greedy,
-                                       started + PLAN_SHARE * params.time_limit_s, stop)
-    say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
-        f"{greedy_value:,.1f}")
-    hint_teams = _teams_of(greedy) | _teams_of(hint)
-    # Budgets in steps, not seconds, so that the same inputs give the same roster; they are
-    # sized to fit the time limit on an ordinary machine, which remains the safety net.
-    blocks = max(4, int(BLOCK_SHARE * params.time_limit_s / SECONDS_PER_BLOCK))
+    count = params.workers if len(part) >= PARALLEL_RESIDENTS else 1
+    with workers_for(problem, options, count) as workers:
+        plans, out_of_time = _plans_within(problem, options, part, greedy,
+                                           started + PLAN_SHARE * params.time_limit_s, stop,
+                                           workers)
+        say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
+            f"{greedy_value:,.1f}" + (f" ({workers.count} workers)" if workers.count > 1 else ""))
+        hint_teams = _teams_of(greedy) | _teams_of(hint)
+        # Budgets in steps, not seconds, so that the same inputs give the same roster; they
+        # are sized to fit the time limit on an ordinary machine, which remains the safety
+        # net. Workers solve blocks side by side, so they are given as many more.
+        blocks = max(4, int(BLOCK_SHARE * params.time_limit_s / SECONDS_PER_BLOCK)) * workers.count
+        choice = choose_teams(problem, plans, part,
+                              replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
+                              max_blocks=blocks, hint=hint_teams, stop=stop, workers=workers)
     rounds = max(2, int(SEARCH_SHARE * params.time_limit_s / SECONDS_PER_ROUND))
-    choice = choose_teams(problem, plans, part,
-                          replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
-                          max_blocks=blocks, hint=hint_teams, stop=stop)
     teams = choice.teams or _teams_of(greedy)
     planned = {plan.resident: plan.visits for plan in plans
                if teams.get(plan.resident) == plan.team}
@@ -244,20 +252,27 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
 
 
 def _plans_within(problem: Problem, options: NeedOptions, part: list[int], greedy: Solution,
-                  deadline: float, stop: StopFlag) -> tuple[list[Plan], bool]:
-    """Candidate teams of every resident; if time runs short, the residents not reached keep
-    the greedy roster's team as their only plan, so the limit is kept at any size. Says
-    whether time ran short."""
+                  deadline: float, stop: StopFlag, workers: Workers) -> tuple[list[Plan], bool]:
+    """Candidate teams of every resident, a wave of chunks of residents at a time on the
+    workers; if time runs short, the residents not reached keep the greedy roster's team as
+    their only plan, so the limit is kept at any size. Says whether time ran short."""
     greedy_teams = _teams_of(greedy)
     plans: list[Plan] = []
-    for index, r in enumerate(part):
+    chunks = [part[i:i + PLAN_CHUNK] for i in range(0, len(part), PLAN_CHUNK)]
+    for wave in range(0, len(chunks), workers.count):
         if time.monotonic() > deadline or stop.reason:
-            for rest in part[index:]:
+            for rest in itertools.chain.from_iterable(chunks[wave:]):
                 if rest in greedy_teams:
                     plans.append(team_plan(problem, options, rest, greedy_teams[rest]))
             return plans, True
-        plans.extend(resident_plans(problem, options, r))
+        for found in workers.map(_plans_of, chunks[wave:wave + workers.count]):
+            plans.extend(found)
     return plans, False
+
+
+def _plans_of(residents: list[int]) -> list[Plan]:
+    problem, options = shared_problem()
+    return [plan for r in residents for plan in resident_plans(problem, options, r)]
 
 
 def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int, ...]],

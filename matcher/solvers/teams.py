@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -25,6 +25,7 @@ from matcher.objective import fair_share_minutes, preference_misses
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
+from matcher.solvers.pool import Workers, shared_problem
 
 TIME_LIMIT = "time limit"  # status of a search whose own time ran out before its step budget
 # How many of a resident's nearest useful volunteers are tried, by team size. Fewer than
@@ -196,18 +197,22 @@ MAX_PASSES = 3
 
 def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], params: SolverParams,
                  max_blocks: int, hint: dict[int, tuple[int, ...]] | None = None,
-                 stop=None) -> TeamChoice:
+                 stop=None, workers: Workers | None = None) -> TeamChoice:
     """At most one plan per resident, volunteers' hours and resident counts respected.
 
     Starts from the best plan each resident can still get (by priority), then re-chooses
     the teams of blocks of neighbouring residents exactly, the rest held fixed, pass after
     pass while the work budget lasts. Blocks are small enough for CP-SAT to prove each
-    block optimal, which one model of a whole district is not.
+    block optimal, which one model of a whole district is not. With several workers, blocks
+    far apart on the map that share no volunteer are solved side by side: neither can
+    change what the other may use, so this is the same as solving them one after another.
     """
+    workers = workers or Workers()
     by_resident: dict[int, list[Plan]] = {}
     for plan in plans:
         by_resident.setdefault(plan.resident, []).append(plan)
     chosen = _greedy_plans(problem, by_resident, residents, hint or {})
+    claims = _Claims(chosen)
     order = _spatial_order(problem, residents)
     deadline = time.monotonic() + params.time_limit_s
     blocks = 0
@@ -221,35 +226,116 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
                   for i in range(0, len(order) + offset, BLOCK)]
         chunks = [chunk for chunk in chunks if chunk]
         changed = False
-        for chunk in chunks:
+        for group in _side_by_side(chunks, by_resident, workers.count):
             if blocks >= max_blocks or (stop is not None and stop.reason):
                 break
             if time.monotonic() >= deadline:
                 # This part's time, not the whole solve's: no stop for the other parts.
                 out_of_time = True
                 break
-            block_params = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()))
-            result = _solve_block(problem, by_resident, chunk, chosen, block_params, BLOCK_WORK,
-                                  stop)
-            blocks += 1
-            if result is None:
-                all_optimal = False
-                continue
-            picks, optimal = result
-            all_optimal &= optimal
-            for r in chunk:
-                if chosen.get(r) != picks.get(r):
-                    changed = True
-                if r in picks:
-                    chosen[r] = picks[r]
-                else:
-                    chosen.pop(r, None)
+            group = group[:max_blocks - blocks]
+            seconds = max(0.1, deadline - time.monotonic())
+            tasks = [_block_task(chunk, by_resident, chosen, claims, seconds, params.seed)
+                     for chunk in group]
+            if workers.count > 1:
+                results = workers.map(_solve_block_on_worker, tasks)
+            else:
+                results = [_solve_block(problem, task, stop) for task in tasks]
+            blocks += len(group)
+            for chunk, task, result in zip(group, tasks, results, strict=True):
+                if result is None:
+                    all_optimal = False
+                    continue
+                picked, optimal = result
+                all_optimal &= optimal
+                picks = {task.plans[i].resident: task.plans[i] for i in picked}
+                for r in chunk:
+                    if chosen.get(r) != picks.get(r):
+                        changed = True
+                    claims.replace(chosen.get(r), picks.get(r))
+                    if r in picks:
+                        chosen[r] = picks[r]
+                    else:
+                        chosen.pop(r, None)
         passes += 1
         if not changed:
             break
     teams = {r: plan.team for r, plan in chosen.items()}
     status = TIME_LIMIT if out_of_time else "blocks optimal" if all_optimal else "feasible"
     return TeamChoice(teams, status, blocks)
+
+
+class _Claims:
+    """Hours and places the chosen plans take from each volunteer, kept up to date."""
+
+    def __init__(self, chosen: dict[int, Plan]):
+        self.load: dict[int, int] = {}
+        self.count: dict[int, int] = {}
+        for plan in chosen.values():
+            self.replace(None, plan)
+
+    def replace(self, old: Plan | None, new: Plan | None) -> None:
+        for plan, sign in ((old, -1), (new, 1)):
+            if plan is None:
+                continue
+            for v, ms in zip(plan.team, plan.load_ms, strict=True):
+                self.load[v] = self.load.get(v, 0) + sign * ms
+                self.count[v] = self.count.get(v, 0) + sign
+
+    def outside(self, plans: list[Plan], chosen: tuple[bool, ...]) -> tuple[dict, dict]:
+        """Hours and places of the plans' volunteers taken by residents other than the
+        plans' own (whose chosen plans are flagged in `chosen`)."""
+        volunteers = {v for plan in plans for v in plan.team}
+        load = {v: self.load.get(v, 0) for v in volunteers}
+        count = {v: self.count.get(v, 0) for v in volunteers}
+        for plan, is_chosen in zip(plans, chosen, strict=True):
+            if is_chosen:
+                for v, ms in zip(plan.team, plan.load_ms, strict=True):
+                    load[v] -= ms
+                    count[v] -= 1
+        return load, count
+
+
+@dataclass(frozen=True)
+class _BlockTask:
+    """What a worker needs to re-choose one block's teams: small enough to send."""
+
+    plans: list[Plan]  # every plan of the block's residents
+    load: dict[int, int]  # ms of each plan volunteer's hours taken outside the block
+    count: dict[int, int]  # ... and places
+    chosen: tuple[bool, ...]  # the plans chosen now, the search's start
+    seconds: float
+    work: float
+    seed: int
+
+
+def _block_task(block: list[int], by_resident: dict[int, list[Plan]], chosen: dict[int, Plan],
+                claims: _Claims, seconds: float, seed: int) -> _BlockTask:
+    plans = [plan for r in block for plan in by_resident.get(r, [])]
+    flags = tuple(chosen.get(plan.resident) is plan for plan in plans)
+    load, count = claims.outside(plans, flags)
+    return _BlockTask(plans, load, count, flags, seconds, BLOCK_WORK, seed)
+
+
+def _side_by_side(chunks: list[list[int]], by_resident: dict[int, list[Plan]],
+                  width: int) -> list[list[list[int]]]:
+    """Groups of blocks to solve at once: the i-th block of each of `width` stretches of the
+    map, if no two of them share a volunteer; otherwise those blocks one at a time."""
+    if width < 2:
+        return [[chunk] for chunk in chunks]
+    stretch = math.ceil(len(chunks) / width)
+    volunteers = [{v for r in chunk for plan in by_resident.get(r, []) for v in plan.team}
+                  for chunk in chunks]
+    groups = []
+    for i in range(stretch):
+        members = [i + k * stretch for k in range(width) if i + k * stretch < len(chunks)]
+        disjoint = all(volunteers[a].isdisjoint(volunteers[b])
+                       for a, b in itertools.combinations(members, 2))
+        if disjoint:
+            groups.append([chunks[m] for m in members])
+        else:
+            groups.extend([chunks[m]] for m in members)
+    return groups
 
 
 def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
@@ -288,19 +374,14 @@ def _spatial_order(problem: Problem, residents: list[int]) -> list[int]:
     return sorted(residents, key=key)
 
 
-def _solve_block(problem: Problem, by_resident: dict[int, list[Plan]], block: list[int],
-                 chosen: dict[int, Plan], params: SolverParams, work: float,
-                 stop) -> tuple[dict[int, Plan], bool] | None:
-    inside = set(block)
-    fixed_load: dict[int, int] = {}
-    fixed_count: dict[int, int] = {}
-    for r, plan in chosen.items():
-        if r in inside:
-            continue
-        for v, ms in zip(plan.team, plan.load_ms, strict=True):
-            fixed_load[v] = fixed_load.get(v, 0) + ms
-            fixed_count[v] = fixed_count.get(v, 0) + 1
-    plans = [plan for r in block for plan in by_resident.get(r, [])]
+def _solve_block_on_worker(task: _BlockTask) -> tuple[list[int], bool] | None:
+    return _solve_block(shared_problem()[0], task)
+
+
+def _solve_block(problem: Problem, task: _BlockTask,
+                 stop=None) -> tuple[list[int], bool] | None:
+    """The best plans of one block given what the rest takes: indices into `task.plans`."""
+    plans = task.plans
     model = cp_model.CpModel()
     weights = problem.scenario.config.weights
     picks = [model.NewBoolVar(f"p{i}") for i in range(len(plans))]
@@ -318,25 +399,24 @@ def _solve_block(problem: Problem, by_resident: dict[int, list[Plan]], block: li
     share_ms = fair_share_minutes(problem) * 60_000
     fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / 3_600_000)
     for v, entries in sorted(by_volunteer.items()):
-        cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000) - fixed_load.get(v, 0)
-        room = int(problem.volunteer_max_residents[v]) - fixed_count.get(v, 0)
+        cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000) - task.load[v]
+        room = int(problem.volunteer_max_residents[v]) - task.count[v]
         load = sum(ms * picks[i] for i, ms in entries)
         model.Add(load <= cap)
         model.Add(sum(picks[i] for i, _ in entries) <= room)
-        outside = fixed_load.get(v, 0) - int(share_ms[v])
+        outside = task.load[v] - int(share_ms[v])
         if fairness_cost and any(ms + outside > 0 for _, ms in entries):
             excess = model.NewIntVar(0, max(0, cap + outside) // FAIRNESS_UNIT_MS + 1, f"e{v}")
             model.Add(FAIRNESS_UNIT_MS * excess >= load + outside)
             terms.append(fairness_cost * excess)
     model.Minimize(sum(terms))
-    for i, plan in enumerate(plans):
-        model.AddHint(picks[i], chosen.get(plan.resident) is plan)
-    solver, code = run_cp_sat(model, params, params.time_limit_s, work, stop)
+    for pick, is_chosen in zip(picks, task.chosen, strict=True):
+        model.AddHint(pick, is_chosen)
+    params = SolverParams(time_limit_s=task.seconds, seed=task.seed)
+    solver, code = run_cp_sat(model, params, task.seconds, task.work, stop)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    result = {plans[i].resident: plans[i] for i in range(len(plans))
-              if solver.BooleanValue(picks[i])}
-    return result, code == cp_model.OPTIMAL
+    return [i for i in range(len(plans)) if solver.BooleanValue(picks[i])], code == cp_model.OPTIMAL
 
 
 def _floor(value: float) -> int:

@@ -23,7 +23,8 @@ the wall clock rather than by its step budget says `time limit` in its status, a
 point may differ from one run to the next.
 
 Execution: `client="serial"` solves in this process; `client=None` starts a local Dask
-cluster of `n_workers` processes (one thread each, as CP-SAT runs on one core per solve);
+cluster of `n_workers` processes (one thread each: every point is solved with
+`workers=1`, on one core, whatever the scenario's `solver.workers` says);
 a `tcp://host:port` address or a `distributed.Client` uses a running cluster. Each point is
 one task taking picklable values (the Scenario, a settings mapping, the hint roster) and
 returning a plain dict, so workers on other machines need only `matcher` installed.
@@ -200,7 +201,9 @@ def solve_point(scenario: Scenario, settings: Mapping, hint: Solution | None = N
     """
     from matcher.api import solve  # OR-Tools loads only when something is solved
 
-    result = solve(scenario, settings, hint=hint)
+    # One core per point: the sweep's parallelism is across points, and a point solved
+    # serially or on a Dask worker (which may not fork) then gives the same roster.
+    result = solve(scenario, settings, hint=hint, workers=1)
     return {"row": point_row(result),
             "solution": result.solution if return_solution else None,
             "files": roster_files(result.roster) if keep_roster else None}

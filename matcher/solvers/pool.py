@@ -1,0 +1,83 @@
+"""Worker processes for the independent pieces of a large part's search.
+
+The pieces (one resident's candidate teams, one block of residents' team choice) are pure
+functions of the problem and of small, picklable arguments. The problem and its options are
+large, so they are not sent: the workers are forked after both are built and read them from
+memory they share with the parent until either side writes.
+
+Results come back in the order the pieces were given, so a run with the same number of
+workers always combines the same results the same way: the roster does not depend on which
+worker finished first.
+
+Where processes cannot be forked (Windows, or inside a daemonic worker such as a Dask
+worker's), or one worker is asked for, the same calls run here, one after the other.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from matcher.options import NeedOptions
+from matcher.problem import Problem
+
+_shared: dict[str, Any] = {}  # the problem and options, in this process and forked workers
+
+
+def shared_problem() -> tuple[Problem, NeedOptions]:
+    """The problem and options of the solve this worker serves."""
+    return _shared["problem"], _shared["options"]
+
+
+class Workers:
+    """Runs `function(item)` for each item, on worker processes or here, in order."""
+
+    def __init__(self, pool=None):
+        self._pool = pool
+
+    @property
+    def count(self) -> int:
+        return self._pool._processes if self._pool is not None else 1
+
+    def map(self, function: Callable, items: Iterable) -> list:
+        items = list(items)
+        if self._pool is None or len(items) < 2:
+            return [function(item) for item in items]
+        return self._pool.map(function, items, chunksize=1)
+
+    def imap(self, function: Callable, items: Iterable) -> Iterator:
+        if self._pool is None:
+            return (function(item) for item in items)
+        return self._pool.imap(function, items, chunksize=1)
+
+
+def can_fork() -> bool:
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
+
+
+@contextmanager
+def workers_for(problem: Problem, options: NeedOptions, count: int) -> Iterator[Workers]:
+    """`count` forked workers sharing `problem` and `options` (or this process alone)."""
+    _shared["problem"], _shared["options"] = problem, options
+    try:
+        if count < 2 or not can_fork():
+            yield Workers()
+            return
+        pool = multiprocessing.get_context("fork").Pool(count, initializer=_ignore_interrupts)
+        try:
+            yield Workers(pool)
+        finally:
+            pool.terminate()
+            pool.join()
+    finally:
+        _shared.clear()
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent stops the search and
+    # keeps the best roster; the workers must not die mid-task and take the answer with them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

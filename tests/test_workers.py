@@ -1,0 +1,143 @@
+"""The search on several worker processes: same answers as in one process, and repeatable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import matcher
+from matcher.candidates import candidate_pairs
+from matcher.check import check_roster
+from matcher.options import visit_options
+from matcher.scenario import read_scenario
+from matcher.solvers import engine, teams
+from matcher.solvers.cpsat import SolverParams
+from matcher.solvers.engine import StopFlag
+from matcher.solvers.pool import Workers, can_fork, workers_for
+
+ROOT = Path(__file__).resolve().parents[1]
+STATION = ROOT / "scenarios" / "station" / "scenario.yaml"
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="worker processes need fork()")
+
+
+class OneAfterAnother(Workers):
+    """Claims two workers but runs every call here, in order: the reference answer."""
+
+    @property
+    def count(self) -> int:
+        return 2
+
+
+@pytest.fixture(scope="module")
+def twin_stations(tmp_path_factory) -> Path:
+    """The bundled station and a copy of it 30 km north: blocks of one share no volunteer
+    with blocks of the other, so the team choice can solve them side by side."""
+    data = yaml.safe_load(STATION.read_text(encoding="utf-8"))
+    copy = copy_of(data, "S0002", 0.3)
+    for key in ("residents", "volunteers", "current"):
+        data[key] = data[key] + copy[key]
+    data["stations"] = data["stations"] + copy["stations"]
+    path = tmp_path_factory.mktemp("twin") / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def copy_of(data: dict, station: str, north: float) -> dict:
+    def moved(entity: dict) -> dict:
+        return {**entity, "id": entity["id"] + "B", "station": station,
+                "lat": round(entity["lat"] + north, 6)}
+
+    return {
+        "residents": [moved(r) for r in data["residents"]],
+        "volunteers": [moved(v) for v in data["volunteers"]],
+        "current": [{"resident": c["resident"] + "B", "volunteer": c["volunteer"] + "B"}
+                    for c in data["current"]],
+        "stations": [{**data["stations"][0], "id": station,
+                      "lat": round(data["stations"][0]["lat"] + north, 6)}],
+    }
+
+
+@pytest.fixture(scope="module")
+def station(twin_stations):
+    scenario = read_scenario(twin_stations)
+    problem = matcher.solve(scenario, method="greedy").problem
+    options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
+    residents = list(range(problem.n_residents))
+    plans = [plan for r in residents for plan in teams.resident_plans(problem, options, r)]
+    return problem, options, residents, plans
+
+
+def _by_resident(plans):
+    found = {}
+    for plan in plans:
+        found.setdefault(plan.resident, []).append(plan)
+    return found
+
+
+def test_blocks_side_by_side_share_no_volunteer_and_each_block_comes_once(station):
+    _, _, residents, plans = station
+    by_resident = _by_resident(plans)
+    chunks = [residents[i:i + 8] for i in range(0, len(residents), 8)]
+    groups = teams._side_by_side(chunks, by_resident, 2)
+    assert sorted(map(tuple, (c for g in groups for c in g))) == sorted(map(tuple, chunks))
+    assert any(len(group) == 2 for group in groups)
+    for group in groups:
+        used = [{v for r in chunk for p in by_resident.get(r, []) for v in p.team}
+                for chunk in group]
+        if len(used) == 2:
+            assert used[0].isdisjoint(used[1])
+    # Blocks of one station all share volunteers: none of them may run side by side.
+    one_station = teams._side_by_side(chunks[:len(chunks) // 2], by_resident, 2)
+    assert all(len(group) == 1 for group in one_station)
+    # One worker: the blocks in map order, one at a time, as before.
+    assert teams._side_by_side(chunks, by_resident, 1) == [[chunk] for chunk in chunks]
+
+
+@needs_fork
+def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(station,
+                                                                              monkeypatch):
+    problem, options, residents, plans = station
+    monkeypatch.setattr(teams, "BLOCK", 8)  # several blocks a station, so some run side by side
+    params = SolverParams(time_limit_s=60.0)
+    with workers_for(problem, options, 2) as pool:
+        assert pool.count == 2
+        forked = teams.choose_teams(problem, plans, residents, params, max_blocks=40,
+                                    workers=pool)
+    with workers_for(problem, options, 1):
+        here = teams.choose_teams(problem, plans, residents, params, max_blocks=40,
+                                  workers=OneAfterAnother())
+    assert forked.blocks == here.blocks >= 10  # every block of a pass at least
+    assert forked.teams == here.teams
+
+
+@needs_fork
+def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_stations):
+    problem, options, residents, plans = station
+    greedy = matcher.solve(read_scenario(twin_stations), method="greedy").solution
+    with workers_for(problem, options, 2) as pool:
+        forked, late = engine._plans_within(problem, options, residents, greedy, float("inf"),
+                                            StopFlag(), pool)
+    assert not late
+    assert forked == plans
+
+
+@needs_fork
+def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(tmp_path, monkeypatch,
+                                                                     twin_stations):
+    # The stations are small; lowering the size from which parts use the workers makes
+    # them take the same path as a district or a city.
+    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+    monkeypatch.setattr(teams, "BLOCK", 10)
+    scenario = read_scenario(twin_stations)
+    folders, messages = [], []
+    for run in ("first", "again"):
+        result = matcher.solve(scenario, time_limit_s=10, workers=2, progress=messages.append)
+        assert result.summary["status"] != "time limit"
+        folders.append(result.write(tmp_path / run))
+        assert check_roster(scenario, folders[-1]) == []
+    assert any("(2 workers)" in message for message in messages)
+    for name in ("assignments.csv", "visits.csv"):
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes()
