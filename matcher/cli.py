@@ -146,6 +146,7 @@ def _run_solve(args: argparse.Namespace) -> int:
 
     stop = StopFlag()
     outcome: dict = {}
+    finished = threading.Event()
 
     def work() -> None:
         try:
@@ -153,14 +154,17 @@ def _run_solve(args: argparse.Namespace) -> int:
                                       **overrides)
         except BaseException as error:  # handed to the main thread, which re-raises it
             outcome["error"] = error
+        finally:
+            finished.set()
 
     # The search runs in a thread so that Ctrl-C reaches the main thread at once and can
-    # stop the solver, which then returns the best roster found so far.
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    while thread.is_alive():
+    # stop the solver, which then returns the best roster found so far. The main thread
+    # waits on an event, not on `Thread.join`: a join interrupted by Ctrl-C can report the
+    # thread finished while it is still running.
+    threading.Thread(target=work, daemon=True).start()
+    while not finished.is_set():
         try:
-            thread.join(timeout=0.2)
+            finished.wait(timeout=0.2)
         except KeyboardInterrupt:
             print("stopping: keeping the best roster found so far ...", file=sys.stderr)
             stop.stop("interrupted")

@@ -368,6 +368,9 @@ def run_cp_sat(model: cp_model.CpModel, params: SolverParams, time_limit: float,
     # One search worker: CP-SAT's parallel portfolio races threads, and the same inputs
     # must give the same roster.
     solver.parameters.num_workers = 1
+    # Ctrl-C is ours to handle (the stop flag stops the search and keeps the best roster);
+    # CP-SAT's own handler would swallow it in one solve and, in a forked worker, abort.
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.random_seed = params.seed
     solver.parameters.log_search_progress = params.log
     if stop is not None:

@@ -1,0 +1,53 @@
+"""Ctrl-C during `matcher solve`: the best roster so far is written, checked and marked."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from matcher.check import check_roster
+from matcher.scenario import read_scenario
+from matcher.solvers.pool import can_fork
+
+ROOT = Path(__file__).resolve().parents[1]
+STATION = ROOT / "scenarios" / "station" / "scenario.yaml"
+
+# A process started by a test runner may inherit SIGINT ignored; a terminal's is not.
+# The second line makes the station take the path of a large part, on worker processes.
+RUN = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from matcher.solvers import engine
+engine.PARALLEL_RESIDENTS = int(sys.argv[1])
+from matcher.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("workers", [
+    1, pytest.param(2, marks=pytest.mark.skipif(not can_fork(), reason="needs fork()"))])
+def test_ctrl_c_keeps_the_best_roster_so_far(tmp_path, workers):
+    out = tmp_path / "roster"
+    command = [sys.executable, "-c", RUN, "20", "solve", str(STATION), "-o", str(out),
+               "--time-limit", "60", "--workers", str(workers)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    # Interrupt once the team choice has begun: the search is then inside CP-SAT models.
+    for line in process.stderr:
+        if "candidate teams" in line:
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "stopping: keeping the best roster found so far" in stderr
+    assert "Traceback" not in stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "interrupted"
+    assert check_roster(read_scenario(STATION), out) == []
