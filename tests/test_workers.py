@@ -125,19 +125,51 @@ def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_s
 
 
 @needs_fork
-def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(tmp_path, monkeypatch,
-                                                                     twin_stations):
-    # The stations are small; lowering the size from which parts use the workers makes
-    # them take the same path as a district or a city.
+@pytest.mark.parametrize("layout, says", [
+    ("twin", "2 parts side by side on 2 workers"),  # two parts, one on each worker
+    ("one", "(2 workers)"),  # one part whose candidate teams and blocks use both workers
+])
+def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(
+        tmp_path, monkeypatch, twin_stations, layout, says):
+    # The stations are small; lowering the size from which a part uses the workers makes
+    # one take the path of a district or a city.
     monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
     monkeypatch.setattr(teams, "BLOCK", 10)
-    scenario = read_scenario(twin_stations)
+    scenario = read_scenario(twin_stations if layout == "twin" else STATION)
     folders, messages = [], []
     for run in ("first", "again"):
         result = matcher.solve(scenario, time_limit_s=10, workers=2, progress=messages.append)
         assert result.summary["status"] != "time limit"
         folders.append(result.write(tmp_path / run))
         assert check_roster(scenario, folders[-1]) == []
-    assert any("(2 workers)" in message for message in messages)
+    assert any(says in message for message in messages)
     for name in ("assignments.csv", "visits.csv"):
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes()
+
+
+@needs_fork
+def test_parts_side_by_side_not_finished_in_time_keep_the_greedy_roster(tmp_path,
+                                                                       twin_stations):
+    scenario = read_scenario(twin_stations)
+    result = matcher.solve(scenario, time_limit_s=0.3, workers=2)
+    assert result.status == "time limit"
+    assert check_roster(scenario, result.write(tmp_path / "roster")) == []
+    assert result.summary["bound"] is not None  # the relaxed bound holds for any roster
+    greedy = matcher.solve(scenario, method="greedy")
+    assert len(result.solution.visits) >= 0.9 * len(greedy.solution.visits) > 0
+    # Both stations have visits: neither part was left without a roster.
+    stations = {scenario.residents[int(result.problem.need_resident[v.need])].station
+                for v in result.solution.visits}
+    assert stations == {"S0001", "S0002"}
+
+
+@needs_fork
+def test_parts_side_by_side_when_interrupted_keep_the_greedy_roster(tmp_path, twin_stations):
+    scenario = read_scenario(twin_stations)
+    stop = StopFlag()
+    stop.stop("interrupted")
+    result = matcher.solve(scenario, stop=stop, time_limit_s=30, workers=2)
+    assert result.status == "interrupted"
+    assert check_roster(scenario, result.write(tmp_path / "roster")) == []
+    greedy = matcher.solve(scenario, method="greedy")
+    assert result.solution == greedy.solution

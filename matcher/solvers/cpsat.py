@@ -47,12 +47,21 @@ class SolverParams:
     workers: int = 2  # processes for independent parts and neighbourhoods
     seed: int = 0
     log: bool = False
-    work_limit: float | None = None  # deterministic work; default WORK_PER_SECOND x time
+    work_limit: float | None = None  # deterministic work; default WORK_PER_SECOND x budget
+    # Seconds the step budgets are sized for (default: the time limit). A part of a larger
+    # solve gets its share of the configured limit here, worked out from sizes alone, while
+    # its time limit is what the clock has left: so the steps, and the roster, do not depend
+    # on how fast the parts before it went.
+    budget_s: float | None = None
+
+    @property
+    def steps_s(self) -> float:
+        return self.budget_s if self.budget_s is not None else self.time_limit_s
 
     @property
     def work(self) -> float:
         return self.work_limit if self.work_limit is not None else (
-            WORK_PER_SECOND * self.time_limit_s)
+            WORK_PER_SECOND * self.steps_s)
 
 
 @dataclass(frozen=True)

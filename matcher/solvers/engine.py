@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,7 +38,7 @@ from matcher.solution import Solution
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
-from matcher.solvers.pool import Workers, shared_problem, workers_for
+from matcher.solvers.pool import Workers, can_fork, shared_problem, workers_for
 from matcher.solvers.teams import TIME_LIMIT, Plan, choose_teams, resident_plans, team_plan
 
 SMALL_PART = 8  # residents: solved as one exact model
@@ -96,50 +97,54 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     say(f"{problem.n_residents} residents, {problem.n_volunteers} volunteers, "
         f"{len(candidates)} candidate pairs, {len(parts)} independent parts")
     hint = hint or _hint_from_current(problem)
+    # Each part's step budgets come from its share of the configured limit, by size alone,
+    # so the roster does not depend on how long anything took; the clock is the safety net.
+    total = sum(len(part) for part in parts) or 1
+    shares = [params.time_limit_s * len(part) / total for part in parts]
+    results: dict[int, tuple[Solution, str, float]] = {}
+    for index, part in enumerate(parts):
+        if not any(len(options.rows_of(n)) for r in part for n in problem.needs_of(r)) and \
+                not any(options.pairs_of_resident.get(r) for r in part):
+            # Nobody can serve these residents: nothing to decide.
+            results[index] = (Solution(), "optimal", lower_bound(problem, options, part))
+    todo = [index for index in range(len(parts)) if index not in results]
+    side_by_side = (params.workers > 1 and can_fork()
+                    and sum(len(parts[index]) > SMALL_PART for index in todo) >= 2)
+    if side_by_side:
+        results |= _parts_on_workers(problem, options, parts, todo, shares, params, hint,
+                                     deadline, say, stop)
+    else:
+        work = sum(len(parts[index]) for index in todo) or 1
+        for index in todo:
+            part = parts[index]
+            if not stop.reason and deadline - time.monotonic() <= 0:
+                stop.stop(TIME_LIMIT)
+            if stop.reason:
+                break
+            remaining = deadline - time.monotonic()
+            clock = max(remaining * len(part) / work, min(remaining, 1.0))
+            work -= len(part)
+            part_params = replace(params, time_limit_s=clock, budget_s=shares[index])
+            results[index] = _solve_one(problem, options, part, part_params, hint, say, stop)
+            if len(parts) > 1 and len(part) > 1:
+                say(f"part {index + 1}/{len(parts)}: {len(part)} residents, "
+                    f"{results[index][1]}")
     solution = Solution()
     statuses: list[str] = []
     # Every part adds a valid bound: its relaxed bound if it is never solved (every roster
     # pays at least that), else the best bound its solve proved.
     bound_total = 0.0
-    work = sum(len(part) for part in parts) or 1
     for index, part in enumerate(parts):
-        if not stop.reason and deadline - time.monotonic() <= 0:
-            stop.stop(TIME_LIMIT)
-        if stop.reason:
+        if index in results:
+            part_solution, status, bound = results[index]
+            statuses.append(status)
+        else:
             # Out of time or interrupted: the parts not reached still get the quick greedy
             # roster rather than none at all.
-            solution = solution.merged(greedy_roster(problem, options, part))
-            bound_total += lower_bound(problem, options, part)
-            continue
-        remaining = deadline - time.monotonic()
-        budget = max(remaining * len(part) / work, min(remaining, 1.0))
-        work -= len(part)
-        if not any(len(options.rows_of(n)) for r in part for n in problem.needs_of(r)) and \
-                not any(options.pairs_of_resident.get(r) for r in part):
-            statuses.append("optimal")  # nobody can serve these residents: nothing to decide
-            bound_total += lower_bound(problem, options, part)
-            continue
-        part_params = replace(params, time_limit_s=budget)
-        if len(part) <= SMALL_PART:
-            result = solve_part(problem, options, part, Solution(), part_params,
-                                hint=hint.restricted_to(set(part), problem.need_resident),
-                                stop=stop)
-            part_solution, status = result.solution, result.status
-            bound = max(result.bound if result.bound is not None else -math.inf,
-                        lower_bound(problem, options, part))
-        else:
-            # The bound is worked out after the search, within the part's time.
-            pairs = _pair_count(options, part)
-            bound_seconds = _bound_seconds(pairs, budget)
-            part_params = replace(params, time_limit_s=max(budget - bound_seconds, 0.5 * budget))
-            part_solution, status = _teams_then_search(
-                problem, options, part, part_params, hint, say, stop)
-            bound = _part_bound(problem, options, part, pairs, bound_seconds)
+            part_solution = greedy_roster(problem, options, part)
+            bound = lower_bound(problem, options, part)
         solution = solution.merged(part_solution)
-        statuses.append(status)
         bound_total += bound
-        if len(parts) > 1 and len(part) > 1:
-            say(f"part {index + 1}/{len(parts)}: {len(part)} residents, {status}")
     evaluation = evaluate(problem, solution)
     if stop.reason:
         status = stop.reason
@@ -153,6 +158,88 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     if status == "optimal" and abs(bound - evaluation.objective) < 1e-6:
         bound = evaluation.objective
     return Outcome(solution, status, bound, time.monotonic() - started, candidates, options)
+
+
+def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: SolverParams,
+               hint: Solution, say: Progress, stop: StopFlag) -> tuple[Solution, str, float]:
+    """One part's roster, status and proven bound."""
+    if len(part) <= SMALL_PART:
+        result = solve_part(problem, options, part, Solution(), params,
+                            hint=hint.restricted_to(set(part), problem.need_resident), stop=stop)
+        bound = max(result.bound if result.bound is not None else -math.inf,
+                    lower_bound(problem, options, part))
+        return result.solution, result.status, bound
+    # The bound is worked out after the search, within the part's time.
+    pairs = _pair_count(options, part)
+    bound_seconds = _bound_seconds(pairs, params.time_limit_s)
+    steps = params.steps_s
+    search_params = replace(params, time_limit_s=max(params.time_limit_s - bound_seconds,
+                                                     0.5 * params.time_limit_s),
+                            budget_s=max(steps - _bound_seconds(pairs, steps), 0.5 * steps))
+    solution, status = _teams_then_search(problem, options, part, search_params, hint, say, stop)
+    return solution, status, _part_bound(problem, options, part, pairs, bound_seconds)
+
+
+@dataclass(frozen=True)
+class _PartTask:
+    part: list[int]
+    params: SolverParams
+    hint: Solution  # the hint's pairs and visits of this part only
+    deadline: float  # the whole solve's, on the monotonic clock the workers share
+
+
+def _parts_on_workers(problem: Problem, options: NeedOptions, parts: list[list[int]],
+                      todo: list[int], shares: list[float], params: SolverParams,
+                      hint: Solution, deadline: float, say: Progress,
+                      stop: StopFlag) -> dict[int, tuple[Solution, str, float]]:
+    """Independent parts solved side by side, each on one worker, largest first.
+
+    With `w` workers running at once, each part may take `w` times its share of the limit
+    (the whole limit at most). Results are kept by part, so the order parts finish in does
+    not matter. A part not finished when the limit passes, or on Ctrl-C, is left out (the
+    caller gives it the greedy roster)."""
+    results: dict[int, tuple[Solution, str, float]] = {}
+    order = sorted(todo, key=lambda index: (-len(parts[index]), index))
+    with workers_for(problem, options, params.workers) as workers:
+        scale = workers.count
+        tasks = []
+        for index in order:
+            seconds = min(params.time_limit_s, scale * shares[index])
+            tasks.append(_PartTask(parts[index], replace(params, time_limit_s=seconds,
+                                                         budget_s=seconds),
+                                   hint.restricted_to(set(parts[index]), problem.need_resident),
+                                   deadline))
+        say(f"{len(tasks)} parts side by side on {workers.count} workers")
+        found = workers.imap(_solve_part_on_worker, tasks)
+        for index in order:
+            result = _next_or_stop(found, deadline, stop)
+            if result is None:
+                break
+            results[index] = result
+            part = parts[index]
+            say(f"part {index + 1}/{len(parts)}: {len(part)} residents, {result[1]}")
+    return results
+
+
+def _next_or_stop(results, deadline: float, stop: StopFlag):
+    """The next result, or None once the limit has passed or the solve was interrupted."""
+    while True:
+        if not stop.reason and time.monotonic() > deadline:
+            stop.stop(TIME_LIMIT)
+        if stop.reason:
+            return None
+        try:
+            return results.next(timeout=0.2)
+        except multiprocessing.TimeoutError:
+            continue
+
+
+def _solve_part_on_worker(task: _PartTask) -> tuple[Solution, str, float]:
+    problem, options = shared_problem()
+    seconds = min(task.params.time_limit_s, task.deadline - time.monotonic())
+    params = replace(task.params, time_limit_s=max(seconds, 0.1))
+    return _solve_one(problem, options, task.part, params, task.hint, lambda message: None,
+                      StopFlag())
 
 
 def greedy_outcome(problem: Problem) -> Outcome:
@@ -230,11 +317,11 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         # Budgets in steps, not seconds, so that the same inputs give the same roster; they
         # are sized to fit the time limit on an ordinary machine, which remains the safety
         # net. Workers solve blocks side by side, so they are given as many more.
-        blocks = max(4, int(BLOCK_SHARE * params.time_limit_s / SECONDS_PER_BLOCK)) * workers.count
+        blocks = max(4, int(BLOCK_SHARE * params.steps_s / SECONDS_PER_BLOCK)) * workers.count
         choice = choose_teams(problem, plans, part,
                               replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
                               max_blocks=blocks, hint=hint_teams, stop=stop, workers=workers)
-    rounds = max(2, int(SEARCH_SHARE * params.time_limit_s / SECONDS_PER_ROUND))
+    rounds = max(2, int(SEARCH_SHARE * params.steps_s / SECONDS_PER_ROUND))
     teams = choice.teams or _teams_of(greedy)
     planned = {plan.resident: plan.visits for plan in plans
                if teams.get(plan.resident) == plan.team}

@@ -62,6 +62,9 @@ def can_fork() -> bool:
 @contextmanager
 def workers_for(problem: Problem, options: NeedOptions, count: int) -> Iterator[Workers]:
     """`count` forked workers sharing `problem` and `options` (or this process alone)."""
+    # A worker running a whole part opens its own (in-process) workers: what it shared
+    # before is put back afterwards, for the worker's next task.
+    before = dict(_shared)
     _shared["problem"], _shared["options"] = problem, options
     try:
         if count < 2 or not can_fork():
@@ -75,6 +78,7 @@ def workers_for(problem: Problem, options: NeedOptions, count: int) -> Iterator[
             pool.join()
     finally:
         _shared.clear()
+        _shared.update(before)
 
 
 def _ignore_interrupts() -> None:
