@@ -104,10 +104,10 @@ def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(sta
     params = SolverParams(time_limit_s=60.0)
     with workers_for(problem, options, 2) as pool:
         assert pool.count == 2
-        forked = teams.choose_teams(problem, plans, residents, params, max_blocks=40,
+        forked = teams.choose_teams(problem, plans, residents, params, max_rounds=40,
                                     workers=pool)
     with workers_for(problem, options, 1):
-        here = teams.choose_teams(problem, plans, residents, params, max_blocks=40,
+        here = teams.choose_teams(problem, plans, residents, params, max_rounds=40,
                                   workers=OneAfterAnother())
     assert forked.blocks == here.blocks >= 10  # every block of a pass at least
     assert forked.teams == here.teams

@@ -316,11 +316,11 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         hint_teams = _teams_of(greedy) | _teams_of(hint)
         # Budgets in steps, not seconds, so that the same inputs give the same roster; they
         # are sized to fit the time limit on an ordinary machine, which remains the safety
-        # net. Workers solve blocks side by side, so they are given as many more.
-        blocks = max(4, int(BLOCK_SHARE * params.steps_s / SECONDS_PER_BLOCK)) * workers.count
+        # net.
+        blocks = max(4, int(BLOCK_SHARE * params.steps_s / SECONDS_PER_BLOCK))
         choice = choose_teams(problem, plans, part,
                               replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
-                              max_blocks=blocks, hint=hint_teams, stop=stop, workers=workers)
+                              max_rounds=blocks, hint=hint_teams, stop=stop, workers=workers)
     rounds = max(2, int(SEARCH_SHARE * params.steps_s / SECONDS_PER_ROUND))
     teams = choice.teams or _teams_of(greedy)
     planned = {plan.resident: plan.visits for plan in plans

@@ -196,7 +196,7 @@ MAX_PASSES = 3
 
 
 def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], params: SolverParams,
-                 max_blocks: int, hint: dict[int, tuple[int, ...]] | None = None,
+                 max_rounds: int, hint: dict[int, tuple[int, ...]] | None = None,
                  stop=None, workers: Workers | None = None) -> TeamChoice:
     """At most one plan per resident, volunteers' hours and resident counts respected.
 
@@ -206,6 +206,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     block optimal, which one model of a whole district is not. With several workers, blocks
     far apart on the map that share no volunteer are solved side by side: neither can
     change what the other may use, so this is the same as solving them one after another.
+    The budget, `max_rounds`, counts block models solved one after another: blocks solved
+    side by side take the time of one, and count once.
     """
     workers = workers or Workers()
     by_resident: dict[int, list[Plan]] = {}
@@ -215,11 +217,11 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     claims = _Claims(chosen)
     order = _spatial_order(problem, residents)
     deadline = time.monotonic() + params.time_limit_s
-    blocks = 0
+    blocks = rounds = 0
     all_optimal = True
     out_of_time = False
     passes = 0
-    while (blocks < max_blocks and not (stop is not None and stop.reason) and not out_of_time
+    while (rounds < max_rounds and not (stop is not None and stop.reason) and not out_of_time
            and passes < MAX_PASSES):
         offset = (BLOCK // 2) * (passes % 2)
         chunks = [order[max(0, i - offset):i - offset + BLOCK]
@@ -227,13 +229,12 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
         chunks = [chunk for chunk in chunks if chunk]
         changed = False
         for group in _side_by_side(chunks, by_resident, workers.count):
-            if blocks >= max_blocks or (stop is not None and stop.reason):
+            if rounds >= max_rounds or (stop is not None and stop.reason):
                 break
             if time.monotonic() >= deadline:
                 # This part's time, not the whole solve's: no stop for the other parts.
                 out_of_time = True
                 break
-            group = group[:max_blocks - blocks]
             seconds = max(0.1, deadline - time.monotonic())
             tasks = [_block_task(chunk, by_resident, chosen, claims, seconds, params.seed)
                      for chunk in group]
@@ -242,6 +243,7 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
             else:
                 results = [_solve_block(problem, task, stop) for task in tasks]
             blocks += len(group)
+            rounds += 1
             for chunk, task, result in zip(group, tasks, results, strict=True):
                 if result is None:
                     all_optimal = False
