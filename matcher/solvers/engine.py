@@ -4,15 +4,20 @@
 2. The candidate graph splits into independent parts (connected components); residents with
    no candidate at all are unmet at once.
 3. A part small enough is solved exactly by CP-SAT (`SMALL_PART` residents); its bound is valid.
-4. A larger part starts from the greedy roster and improves it by large neighbourhood search:
-   a seed resident (unmet demand first) and its nearest neighbours are freed and re-solved
-   exactly by CP-SAT, with the rest of the roster fixed, and the change is kept when the
-   whole objective does not get worse.
+4. A larger part has its teams chosen (candidate teams per resident, then exact blocks of
+   neighbouring residents), its visits set exactly, and is improved by large neighbourhood
+   search: a seed resident (unmet demand first) and its nearest neighbours are freed and
+   re-solved exactly by CP-SAT, with the rest of the roster fixed, and the change is kept
+   when the whole objective does not get worse.
+5. With several workers, independent parts are solved side by side on forked processes; a
+   single part of `PARALLEL_RESIDENTS` or more finds its candidate teams and solves its
+   blocks on them instead.
 
 Determinism: every CP-SAT call uses one search worker, a fixed seed and a deterministic work
-limit, and neighbourhoods are drawn from a seeded generator, so the same inputs, config and
-seed give the same roster. The wall-clock limit is only a safety net: a run stopped by it
-says so in its status.
+limit; neighbourhoods are drawn from a seeded generator; each part's step budgets are its
+share of the configured limit by size; and results from workers are combined in a fixed
+order. So the same inputs, config, seed and number of workers give the same roster. The
+wall-clock limit is only a safety net: a run stopped by it says so in its status.
 """
 
 from __future__ import annotations
