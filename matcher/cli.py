@@ -50,7 +50,10 @@ def _build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--time-limit", type=float, metavar="S",
                        help="wall-clock limit in seconds (default: config solver.time_limit_s)")
     solve.add_argument("--seed", type=int, help="random seed (default: config solver.seed)")
-    solve.add_argument("--workers", type=int, help="search workers (default: config solver.workers)")
+    solve.add_argument("--workers", type=int,
+                       help="worker processes for independent parts and for a city-sized part's "
+                            "team choice; the roster repeats for the same number "
+                            "(default: config solver.workers, 2)")
     solve.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override one config setting, e.g. weights.distance_km=2 (repeatable)")
     solve.add_argument("--formats", default="csv", metavar="LIST",
