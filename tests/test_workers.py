@@ -23,14 +23,6 @@ STATION = ROOT / "scenarios" / "station" / "scenario.yaml"
 needs_fork = pytest.mark.skipif(not can_fork(), reason="worker processes need fork()")
 
 
-class OneAfterAnother(Workers):
-    """Claims two workers but runs every call here, in order: the reference answer."""
-
-    @property
-    def count(self) -> int:
-        return 2
-
-
 @pytest.fixture(scope="module")
 def twin_stations(tmp_path_factory) -> Path:
     """The bundled station and a copy of it 30 km north: blocks of one share no volunteer
@@ -108,7 +100,7 @@ def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(sta
                                     workers=pool)
     with workers_for(problem, options, 1):
         here = teams.choose_teams(problem, plans, residents, params, max_rounds=40,
-                                  workers=OneAfterAnother())
+                                  workers=Workers(count=2))  # every call here, in order
     assert forked.blocks == here.blocks >= 10  # every block of a pass at least
     assert forked.teams == here.teams
 

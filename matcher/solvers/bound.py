@@ -230,8 +230,7 @@ class _ContestedModel:
             together = int(p.need_volunteers_per_visit[n])
             attendances = []
             for v, row in rows.items():
-                days = bin(int(self.options.day_mask[row])).count("1")
-                most = min(wanted, days)
+                most = min(wanted, int(days_in_mask(self.options.day_mask[row])))
                 attend = self.variable(most, self.weights.distance_km * float(self.options.km[row]))
                 self.solver.Add(attend <= most * members[v])
                 attendances.append(attend)
@@ -259,7 +258,7 @@ def _visit_loads(problem: Problem, options: NeedOptions, v: int,
     for n, rows in rows_by_need.items():
         row = rows.get(v)
         if row is not None:
-            days = bin(int(options.day_mask[row])).count("1")
+            days = int(days_in_mask(options.day_mask[row]))
             loads += [int(options.load_ms[row])] * min(int(problem.need_visits[n]), days)
             km = float(options.km[row])
     cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)

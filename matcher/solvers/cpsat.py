@@ -44,7 +44,7 @@ MAX_LAZY_ROUNDS = 30
 @dataclass(frozen=True)
 class SolverParams:
     time_limit_s: float = 60.0  # wall-clock cap
-    workers: int = 2  # processes for independent parts and neighbourhoods
+    workers: int = 2  # processes for independent parts, or a city-sized part's team choice
     seed: int = 0
     log: bool = False
     work_limit: float | None = None  # deterministic work; default WORK_PER_SECOND x budget

@@ -33,14 +33,11 @@ def shared_problem() -> tuple[Problem, NeedOptions]:
 
 
 class Workers:
-    """Runs `function(item)` for each item, on worker processes or here, in order."""
+    """Runs `function(item)` for each item, on `count` worker processes or here, in order."""
 
-    def __init__(self, pool=None):
+    def __init__(self, pool=None, count: int = 1):
         self._pool = pool
-
-    @property
-    def count(self) -> int:
-        return self._pool._processes if self._pool is not None else 1
+        self.count = count
 
     def map(self, function: Callable, items: Iterable) -> list:
         items = list(items)
@@ -48,9 +45,11 @@ class Workers:
             return [function(item) for item in items]
         return self._pool.map(function, items, chunksize=1)
 
-    def imap(self, function: Callable, items: Iterable) -> Iterator:
+    def imap(self, function: Callable, items: Iterable):
+        """Results of worker processes one at a time, in order, each by `.next(timeout)`, so
+        the caller can stop waiting. Only for workers that are processes."""
         if self._pool is None:
-            return (function(item) for item in items)
+            raise ValueError("imap needs worker processes")
         return self._pool.imap(function, items, chunksize=1)
 
 
@@ -72,7 +71,7 @@ def workers_for(problem: Problem, options: NeedOptions, count: int) -> Iterator[
             return
         pool = multiprocessing.get_context("fork").Pool(count, initializer=_ignore_interrupts)
         try:
-            yield Workers(pool)
+            yield Workers(pool, count)
         finally:
             pool.terminate()
             pool.join()
