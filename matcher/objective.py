@@ -54,6 +54,28 @@ def evaluate(problem: Problem, solution: Solution) -> Evaluation:
     return Evaluation(values, {term: float(getattr(weights, term)) for term in TERMS})
 
 
+def objective_change(problem: Problem, old: Solution, new: Solution, load: np.ndarray) -> float:
+    """How much the objective of a roster changes when the pairs and visits of some
+    residents, `old`, are replaced by `new` (pairs and visits of the same residents).
+
+    `load` is every volunteer's minutes in the whole roster before the change. Every term
+    but fairness is a sum over residents, so scoring the two pieces alone gives the change
+    exactly (the residents outside count the same in both and cancel). Fairness is a sum
+    over volunteers of load above the fair share; the change in it needs the load the rest
+    of the roster gives each volunteer. This costs the size of the change, not of the
+    roster, which matters when a city's search takes one small step after another."""
+    before, after = evaluate(problem, old), evaluate(problem, new)
+    change = sum(after.costs[term] - before.costs[term] for term in TERMS if term != "fairness")
+    old_part = volunteer_load_minutes(problem, old)
+    new_part = volunteer_load_minutes(problem, new)
+    moved = np.flatnonzero((old_part != 0) | (new_part != 0))
+    share = fair_share_minutes(problem)[moved]
+    was = load[moved]
+    now = was - old_part[moved] + new_part[moved]
+    above = (np.maximum(now - share, 0.0).sum() - np.maximum(was - share, 0.0).sum()) / 60
+    return float(change + problem.scenario.config.weights.fairness * above)
+
+
 def unmet_visits_by_priority(problem: Problem, solution: Solution) -> float:
     done = np.bincount([v.need for v in solution.visits], minlength=problem.n_needs)
     missing = np.maximum(problem.need_visits - done, 0)

@@ -73,14 +73,18 @@ class NeedOptions:
     def restricted(self, allowed: Mapping[int, Iterable[int]], problem: Problem) -> NeedOptions:
         """Only the pairs `allowed` (resident -> volunteers); used to keep sub-models small."""
         keep_sets = {r: set(vs) for r, vs in allowed.items()}
-        residents = problem.need_resident[self.need]
-        mask = np.fromiter((int(v) in keep_sets.get(int(r), ()) for r, v in
-                            zip(residents.tolist(), self.volunteer.tolist(), strict=True)),
-                           dtype=bool, count=len(self.need))
+        # Only the rows of the allowed residents' needs are looked at: a search step
+        # restricts a city's options to a dozen residents, many times over.
+        picked = [np.zeros(0, dtype=np.int64)]
+        for r, keep in keep_sets.items():
+            for n in problem.needs_of(r):
+                rows = np.arange(self.need_rows[n], self.need_rows[n + 1], dtype=np.int64)
+                picked.append(rows[np.isin(self.volunteer[rows], list(keep))])
+        rows = np.sort(np.concatenate(picked))  # rows stay sorted by need, then distance
         pairs = {r: [v for v in self.pairs_of_resident.get(r, []) if v in keep]
                  for r, keep in keep_sets.items()}
-        return NeedOptions(self.need[mask], self.volunteer[mask], self.km[mask],
-                           self.load_ms[mask], self.day_mask[mask], self.range_id[mask],
+        return NeedOptions(self.need[rows], self.volunteer[rows], self.km[rows],
+                           self.load_ms[rows], self.day_mask[rows], self.range_id[rows],
                            self.ranges, len(self.need_rows) - 1, pairs)
 
 

@@ -7,11 +7,22 @@ also passes the independent checker.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import matcher
+from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
+from matcher.objective import evaluate, objective_change, volunteer_load_minutes
+from matcher.options import visit_options
+from matcher.problem import compile_problem
+from matcher.solution import Solution
+from matcher.solvers.greedy import greedy_roster
 from tests.scenarios import BASE_LAT, KM_PER_HUNDREDTH_DEGREE, scenario
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def solved(s, tmp_path, **overrides):
@@ -169,3 +180,26 @@ def test_objective_is_the_weighted_sum_and_bound_is_below_it(tmp_path):
     assert summary["status"] == "optimal"
     assert summary["bound"] <= summary["objective"] + 1e-9
     assert summary["gap"] < 1e-3
+
+
+def test_objective_change_of_a_piece_equals_the_change_of_the_whole_roster():
+    # The search scores each step by the change alone; it must agree with scoring the whole
+    # roster before and after, fairness (load above the fair share) included.
+    station = matcher.read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml")
+    problem = compile_problem(station)
+    options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
+    roster = greedy_roster(problem, options)
+    load = volunteer_load_minutes(problem, roster)
+    assert evaluate(problem, roster).values["fairness"] > 0
+    rng = np.random.default_rng(7)
+    for size in (1, 3, 8, 20):
+        group = {int(r) for r in rng.choice(problem.n_residents, size=size, replace=False)}
+        piece = roster.restricted_to(group, problem.need_resident)
+        rest = roster.without(group, problem.need_resident)
+        # The group served afresh as if nobody else were rostered: their volunteers' loads
+        # rise above the fair share, so fairness moves too.
+        for new in (Solution(), greedy_roster(problem, options, sorted(group))):
+            whole_change = (evaluate(problem, rest.merged(new)).objective
+                            - evaluate(problem, roster).objective)
+            assert objective_change(problem, piece, new, load) == pytest.approx(
+                whole_change, abs=1e-6)

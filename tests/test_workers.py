@@ -10,11 +10,14 @@ import yaml
 import matcher
 from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
+from matcher.objective import evaluate
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
 from matcher.solvers import engine, teams
+from matcher.solvers.bound import lower_bound
 from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import StopFlag
+from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.pool import Workers, can_fork, workers_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,11 +112,62 @@ def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(sta
 def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_stations):
     problem, options, residents, plans = station
     greedy = matcher.solve(read_scenario(twin_stations), method="greedy").solution
+    chunks = [residents[i:i + 7] for i in range(0, len(residents), 7)]
     with workers_for(problem, options, 2) as pool:
-        forked, late = engine._plans_within(problem, options, residents, greedy, float("inf"),
-                                            StopFlag(), pool)
+        found = pool.submit(engine._plans_of, [(chunk, float("inf")) for chunk in chunks])
+        forked, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag())
     assert not late
     assert forked == plans
+
+
+def test_chunks_past_their_deadline_keep_the_greedy_teams(station, twin_stations):
+    problem, options, residents, plans = station
+    greedy = matcher.solve(read_scenario(twin_stations), method="greedy").solution
+    greedy_teams = engine._teams_of(greedy)
+    chunks = [residents[:10], residents[10:]]
+    with workers_for(problem, options, 1) as here:
+        found = here.submit(engine._plans_of, [(chunks[0], float("inf")), (chunks[1], 0.0)])
+        mixed, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag())
+    assert late
+    assert [p for p in mixed if p.resident in chunks[0]] == [
+        p for p in plans if p.resident in chunks[0]]
+    assert {p.resident: p.team for p in mixed if p.resident in chunks[1]} == {
+        r: greedy_teams[r] for r in chunks[1] if r in greedy_teams}
+
+
+@needs_fork
+def test_alone_bound_on_workers_equals_the_bound_worked_out_here(station):
+    problem, options, residents, _ = station
+    chunks = [residents[i:i + 9] for i in range(0, len(residents), 9)]
+    with workers_for(problem, options, 2) as pool:
+        values = pool.submit(engine._alone_bounds_of, chunks).get()
+    assert float(sum(v for chunk in values for v in chunk)) == lower_bound(problem, options,
+                                                                          residents)
+
+
+@needs_fork
+def test_visits_of_chosen_teams_set_on_workers_equal_those_set_here(station):
+    problem, options, residents, plans = station
+    params = SolverParams(time_limit_s=60.0)
+    with workers_for(problem, options, 1):
+        choice = teams.choose_teams(problem, plans, residents, params, max_rounds=10)
+    # Every team promised one more visit than its plan: every group counts as short and
+    # has its visits set by CP-SAT.
+    planned = {p.resident: p.visits + 1 for p in plans
+               if choice.teams.get(p.resident) == p.team}
+    rosters = []
+    for count in (2, 1):
+        with workers_for(problem, options, count) as workers:
+            assert workers.count == count
+            rosters.append(engine._schedule_teams(problem, options, residents, choice.teams,
+                                                  planned, params, 5.0, float("inf"),
+                                                  StopFlag(), workers))
+    assert rosters[0] == rosters[1]
+    allowed = {r: choice.teams.get(r, ()) for r in residents}
+    greedy = greedy_roster(problem, options.restricted(allowed, problem), residents)
+    # A group's exact visits replace the greedy pass's only where they are better.
+    assert rosters[0] != greedy
+    assert evaluate(problem, rosters[0]).objective < evaluate(problem, greedy).objective
 
 
 @needs_fork

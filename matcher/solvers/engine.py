@@ -22,6 +22,7 @@ wall-clock limit is only a safety net: a run stopped by it says so in its status
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import multiprocessing
@@ -36,15 +37,22 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from matcher.candidates import Candidates, candidate_pairs, unit_vectors
-from matcher.objective import evaluate, preference_misses
+from matcher.objective import evaluate, objective_change, preference_misses, volunteer_load_minutes
 from matcher.options import NeedOptions, visit_options
 from matcher.problem import Problem
 from matcher.solution import Solution
-from matcher.solvers.bound import contested_lower_bound, lower_bound
-from matcher.solvers.cpsat import SolverParams, solve_part
+from matcher.solvers.bound import contested_lower_bound, lower_bound, resident_lower_bound
+from matcher.solvers.cpsat import WORK_PER_SECOND, SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
-from matcher.solvers.pool import Workers, can_fork, shared_problem, workers_for
-from matcher.solvers.teams import TIME_LIMIT, Plan, choose_teams, resident_plans, team_plan
+from matcher.solvers.pool import Pending, Workers, can_fork, shared_problem, workers_for
+from matcher.solvers.teams import (
+    BLOCK,
+    TIME_LIMIT,
+    Plan,
+    choose_teams,
+    resident_plans,
+    team_plan,
+)
 
 SMALL_PART = 8  # residents: solved as one exact model
 CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
@@ -55,9 +63,24 @@ ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
-BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice: share of the limit, cost of a block
-SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search likewise
-PLAN_SHARE = 0.35  # candidate teams must be found within this share of the limit
+# Shares of the counted steps' seconds, and the nominal cost of one step of each kind.
+BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice by blocks of residents
+SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search
+SCHEDULE_SHARE = 0.2  # setting the visits of fixed teams, as CP-SAT work
+SCHEDULE_BATCH = 64  # groups of residents whose visits are set between two looks at the clock
+PLAN_SHARE = 0.45  # candidate teams must be found within this share of the limit
+# Work not counted in steps (candidate pairs and visit options, the greedy passes, the
+# candidate teams and a large part's alone bound) is estimated from the counts, never
+# measured, so the roster does not depend on the machine. The steps fill what it leaves of
+# the budget, less a margin for the machine being slower than these figures.
+PREPARE_SECONDS_PER_PAIR = 6e-6  # candidate pairs and visit options
+GREEDY_SECONDS_PER_RESIDENT = 0.55e-3  # the first greedy pass
+PLAN_SECONDS_PER_RESIDENT = 1.7e-3  # candidate teams, on one worker
+FINISH_SECONDS_PER_RESIDENT = 0.15e-3  # the greedy pass of the chosen teams, and filling them
+STEPS_MARGIN = 0.03
+# Blocks solved side by side on workers wait for the slower one and for the hand-over: a
+# round of them costs this much more than one block alone (measured on the city preset).
+SIDE_BY_SIDE_COST = 1.2
 STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
 # A part this large on its own has its candidate teams found and its blocks chosen on the
 # workers. Blocks of a smaller part (a district of 1,000) nearly all share volunteers, so
@@ -178,14 +201,21 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         bound = max(result.bound if result.bound is not None else -math.inf,
                     lower_bound(problem, options, part))
         return result.solution, result.status, bound
-    # The bound is worked out after the search, within the part's time.
+    # The bound is worked out within the part's time: after the search, or, for a part on
+    # worker processes that gets only the alone bound, on the workers at the start.
     pairs = _pair_count(options, part)
-    bound_seconds = _bound_seconds(pairs, params.time_limit_s)
+    workers = _workers_of_part(part, params)
+    alone_early = workers > 1 and pairs > CONTESTED_BOUND_PAIRS
+    bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
     steps = params.steps_s
     search_params = replace(params, time_limit_s=max(params.time_limit_s - bound_seconds,
                                                      0.5 * params.time_limit_s),
-                            budget_s=max(steps - _bound_seconds(pairs, steps), 0.5 * steps))
-    solution, status = _teams_then_search(problem, options, part, search_params, hint, say, stop)
+                            budget_s=steps if alone_early else max(
+                                steps - _bound_seconds(pairs, steps), 0.5 * steps))
+    solution, status, alone = _teams_then_search(problem, options, part, search_params, hint,
+                                                 say, stop, workers, alone_early)
+    if alone is not None:
+        return solution, status, alone
     return solution, status, _part_bound(problem, options, part, pairs, bound_seconds)
 
 
@@ -289,6 +319,14 @@ def _bound_seconds(pairs: int, budget: float) -> float:
     return min(INTEGER_BOUND_SECONDS, BOUND_SHARE * budget)
 
 
+def _workers_of_part(part: list[int], params: SolverParams) -> int:
+    """Worker processes a part's own search uses: only a part large enough has pieces
+    (blocks of distant residents) that can run side by side."""
+    if len(part) >= PARALLEL_RESIDENTS and params.workers > 1 and can_fork():
+        return params.workers
+    return 1
+
+
 def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: int,
                 seconds: float) -> float:
     """The best proven bound affordable for a part: the contested relaxation (as a MIP
@@ -308,67 +346,113 @@ def _hint_from_current(problem: Problem) -> Solution:
 
 
 def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
-                       params: SolverParams, hint: Solution, say: Progress,
-                       stop: StopFlag) -> tuple[Solution, str]:
-    """Choose teams, set the visits exactly, then improve by large neighbourhood search."""
+                       params: SolverParams, hint: Solution, say: Progress, stop: StopFlag,
+                       count: int, alone_early: bool) -> tuple[Solution, str, float | None]:
+    """Choose teams, set the visits exactly, then improve by large neighbourhood search.
+    With `alone_early`, the part's alone bound is worked out on the workers too and
+    returned; otherwise None is."""
     started = time.monotonic()
     deadline = started + params.time_limit_s
-    greedy = greedy_roster(problem, options, part)
-    greedy_value = evaluate(problem, greedy).objective
-    count = params.workers if len(part) >= PARALLEL_RESIDENTS else 1
     with workers_for(problem, options, count) as workers:
-        plans, out_of_time = _plans_within(problem, options, part, greedy,
-                                           started + PLAN_SHARE * params.time_limit_s, stop,
-                                           workers)
+        # Worker processes find the alone bound and the candidate teams while this process
+        # makes the greedy roster; in one process, the same happens one after the other.
+        chunks = [part[i:i + PLAN_CHUNK] for i in range(0, len(part), PLAN_CHUNK)]
+        alone = workers.submit(_alone_bounds_of, chunks) if alone_early else None
+        plan_deadline = started + PLAN_SHARE * params.time_limit_s
+        found = workers.submit(_plans_of, [(chunk, plan_deadline) for chunk in chunks])
+        greedy = greedy_roster(problem, options, part)
+        greedy_value = evaluate(problem, greedy).objective
+        plans, out_of_time = _plans_found(problem, options, chunks, found, greedy, stop)
         say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
             f"{greedy_value:,.1f}" + (f" ({workers.count} workers)" if workers.count > 1 else ""))
         hint_teams = _teams_of(greedy) | _teams_of(hint)
         # Budgets in steps, not seconds, so that the same inputs give the same roster; they
         # are sized to fit the time limit on an ordinary machine, which remains the safety
         # net.
-        blocks = max(4, int(BLOCK_SHARE * params.steps_s / SECONDS_PER_BLOCK))
+        steps = _steps_for(params.steps_s, len(part), _pair_count(options, part),
+                           workers.count, alone_early)
         choice = choose_teams(problem, plans, part,
                               replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
-                              max_rounds=blocks, hint=hint_teams, stop=stop, workers=workers)
-    rounds = max(2, int(SEARCH_SHARE * params.steps_s / SECONDS_PER_ROUND))
-    teams = choice.teams or _teams_of(greedy)
-    planned = {plan.resident: plan.visits for plan in plans
-               if teams.get(plan.resident) == plan.team}
-    solution = _schedule_teams(problem, options, part, teams, planned, params, deadline, stop)
+                              max_rounds=steps.blocks, hint=hint_teams, stop=stop,
+                              workers=workers)
+        teams = choice.teams or _teams_of(greedy)
+        planned = {plan.resident: plan.visits for plan in plans
+                   if teams.get(plan.resident) == plan.team}
+        solution = _schedule_teams(problem, options, part, teams, planned, params,
+                                   steps.schedule_work, deadline, stop, workers)
+        bounds = alone.get(lambda: stop.reason is not None) if alone is not None else None
     solution = _fill_teams(problem, solution, teams, options, part)
     best = evaluate(problem, solution).objective
     if greedy_value < best:
         solution, best = greedy, greedy_value
     say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
         f"objective {best:,.1f}")
-    solution, best, search_cut = _improve(problem, options, part, solution, best, params, rounds,
-                                          deadline, say, stop)
+    solution, best, search_cut = _improve(problem, options, part, solution, best, params,
+                                          steps.rounds, deadline, say, stop)
     out_of_time |= choice.status == TIME_LIMIT or search_cut
-    return solution, TIME_LIMIT if out_of_time else "feasible"
+    bound = None if bounds is None else float(sum(itertools.chain.from_iterable(bounds)))
+    return solution, TIME_LIMIT if out_of_time else "feasible", bound
 
 
-def _plans_within(problem: Problem, options: NeedOptions, part: list[int], greedy: Solution,
-                  deadline: float, stop: StopFlag, workers: Workers) -> tuple[list[Plan], bool]:
-    """Candidate teams of every resident, a wave of chunks of residents at a time on the
-    workers; if time runs short, the residents not reached keep the greedy roster's team as
-    their only plan, so the limit is kept at any size. Says whether time ran short."""
+@dataclass(frozen=True)
+class _Steps:
+    blocks: int  # rounds of block models in the team choice
+    schedule_work: float  # CP-SAT work for setting the visits of the chosen teams
+    rounds: int  # neighbourhood search steps
+
+
+def _steps_for(budget: float, residents: int, pairs: int, workers: int,
+               alone_early: bool) -> _Steps:
+    """A part's step budgets for `budget` seconds: what the uncounted work's estimate and
+    the margin leave, shared out, and never more than the budget itself."""
+    uncounted = (PREPARE_SECONDS_PER_PAIR * pairs + FINISH_SECONDS_PER_RESIDENT * residents
+                 + (GREEDY_SECONDS_PER_RESIDENT + PLAN_SECONDS_PER_RESIDENT) * residents / workers)
+    if alone_early:
+        uncounted += ALONE_BOUND_SECONDS_PER_PAIR * pairs / workers
+    shares = BLOCK_SHARE + SEARCH_SHARE + SCHEDULE_SHARE
+    counted = max(0.0, min(budget, (budget * (1 - STEPS_MARGIN) - uncounted) / shares))
+    round_cost = SECONDS_PER_BLOCK * (SIDE_BY_SIDE_COST if workers > 1 else 1.0)
+    blocks = int(BLOCK_SHARE * counted / round_cost)
+    rounds = int(SEARCH_SHARE * counted / SECONDS_PER_ROUND)
+    if blocks * BLOCK * workers < residents:
+        # Not even one pass of blocks: most residents would keep their first team. A block
+        # re-chooses 48 teams at once where a search step re-solves 12 residents, so the
+        # search's time goes to blocks (on the city preset: 0.1 % from 12 search steps).
+        blocks = int((BLOCK_SHARE * counted + SEARCH_SHARE * counted
+                      - 2 * SECONDS_PER_ROUND) / round_cost)
+        rounds = 2
+    return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, max(2, rounds))
+
+
+def _plans_found(problem: Problem, options: NeedOptions, chunks: list[list[int]],
+                 found: Pending, greedy: Solution, stop: StopFlag) -> tuple[list[Plan], bool]:
+    """Candidate teams of every resident, chunk by chunk. A chunk not begun by its deadline
+    (or any, once the solve is interrupted) keeps the greedy roster's teams as its only
+    plans, so the limit is kept at any size. Says whether that happened."""
+    results = found.get(lambda: stop.reason is not None) or [None] * len(chunks)
     greedy_teams = _teams_of(greedy)
     plans: list[Plan] = []
-    chunks = [part[i:i + PLAN_CHUNK] for i in range(0, len(part), PLAN_CHUNK)]
-    for wave in range(0, len(chunks), workers.count):
-        if time.monotonic() > deadline or stop.reason:
-            for rest in itertools.chain.from_iterable(chunks[wave:]):
-                if rest in greedy_teams:
-                    plans.append(team_plan(problem, options, rest, greedy_teams[rest]))
-            return plans, True
-        for found in workers.map(_plans_of, chunks[wave:wave + workers.count]):
-            plans.extend(found)
-    return plans, False
+    for chunk, chunk_plans in zip(chunks, results, strict=True):
+        if chunk_plans is not None:
+            plans.extend(chunk_plans)
+            continue
+        plans.extend(team_plan(problem, options, r, greedy_teams[r])
+                     for r in chunk if r in greedy_teams)
+    return plans, any(chunk_plans is None for chunk_plans in results)
 
 
-def _plans_of(residents: list[int]) -> list[Plan]:
+def _plans_of(task: tuple[list[int], float]) -> list[Plan] | None:
+    """A chunk's candidate teams, or None if its deadline has passed before it begins."""
+    residents, deadline = task
+    if time.monotonic() > deadline:
+        return None
     problem, options = shared_problem()
     return [plan for r in residents for plan in resident_plans(problem, options, r)]
+
+
+def _alone_bounds_of(residents: list[int]) -> list[float]:
+    problem, options = shared_problem()
+    return [resident_lower_bound(problem, options, r) for r in residents]
 
 
 def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int, ...]],
@@ -420,11 +504,14 @@ def _teams_of(solution: Solution) -> dict[int, tuple[int, ...]]:
 
 def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
                     teams: dict[int, tuple[int, ...]], planned: dict[int, int],
-                    params: SolverParams, deadline: float, stop: StopFlag) -> Solution:
+                    params: SolverParams, work: float, deadline: float, stop: StopFlag,
+                    workers: Workers) -> Solution:
     """Days, times and attendees for fixed teams.
 
     The greedy pass places most visits; each group of residents sharing a volunteer where it
-    places fewer visits than the teams promised is solved exactly by CP-SAT.
+    places fewer visits than the teams promised is solved exactly by CP-SAT, with `work`
+    (CP-SAT's deterministic time) shared among them. The groups share no volunteer, so they
+    are solved side by side on the workers, and each is kept if it lowers the objective.
     """
     allowed = {r: teams.get(r, ()) for r in part}
     restricted = options.restricted(allowed, problem)
@@ -442,21 +529,72 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
                      for c in nx.connected_components(graph)), key=lambda g: g[0])
     short = [group for group in groups
              if sum(planned.get(r, 0) for r in group) > sum(done.get(r, 0) for r in group)]
-    work_each = max(0.05, 0.2 * params.work / max(1, len(short)))
-    for group in short:
+    work_each = max(0.05, work / max(1, len(short)))
+    solve = (_schedule_group if workers.count > 1
+             else functools.partial(_schedule_group, stop=stop))
+    load = volunteer_load_minutes(problem, solution)
+    pieces = _pieces_by_resident(problem, solution)
+    changed: set[int] = set()
+    better: list[Solution] = []
+    for batch in range(0, len(short), SCHEDULE_BATCH):
         if stop.reason or time.monotonic() > deadline:
             break
-        members = set(group)
-        rest = solution.without(members, problem.need_resident)
-        step = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()),
-                       work_limit=work_each)
-        result = solve_part(problem, restricted, group, rest, step,
-                            hint=solution.restricted_to(members, problem.need_resident),
-                            stop=stop)
-        candidate = rest.merged(result.solution)
-        if evaluate(problem, candidate).objective < evaluate(problem, solution).objective:
-            solution = candidate
-    return solution
+        tasks = [_GroupTask(group, {r: allowed[r] for r in group}, pieces.of(group),
+                            replace(params, work_limit=work_each), deadline)
+                 for group in short[batch:batch + SCHEDULE_BATCH]]
+        for task, found in zip(tasks, workers.map(solve, tasks), strict=True):
+            # Groups share no volunteer, so each change is judged and kept on its own.
+            if objective_change(problem, task.piece, found, load) < -1e-9:
+                changed.update(task.group)
+                better.append(found)
+                load = load + volunteer_load_minutes(problem, found) \
+                    - volunteer_load_minutes(problem, task.piece)
+    if not better:
+        return solution
+    kept = solution.without(changed, problem.need_resident)
+    return Solution.of(kept.pairs + tuple(p for s in better for p in s.pairs),
+                       kept.visits + tuple(v for s in better for v in s.visits))
+
+
+class _Pieces:
+    """A roster's pairs and visits by resident, to take out many groups' pieces quickly."""
+
+    def __init__(self, pairs: dict[int, list], visits: dict[int, list]):
+        self._pairs, self._visits = pairs, visits
+
+    def of(self, residents: list[int]) -> Solution:
+        return Solution(tuple(sorted(p for r in residents for p in self._pairs.get(r, ()))),
+                        tuple(sorted(v for r in residents for v in self._visits.get(r, ()))))
+
+
+def _pieces_by_resident(problem: Problem, solution: Solution) -> _Pieces:
+    pairs: dict[int, list] = {}
+    visits: dict[int, list] = {}
+    for pair in solution.pairs:
+        pairs.setdefault(pair[0], []).append(pair)
+    for visit, r in zip(solution.visits,
+                        problem.need_resident[[v.need for v in solution.visits]].tolist(),
+                        strict=True):
+        visits.setdefault(r, []).append(visit)
+    return _Pieces(pairs, visits)
+
+
+@dataclass(frozen=True)
+class _GroupTask:
+    group: list[int]
+    team: dict[int, tuple[int, ...]]  # resident -> the volunteers of their team
+    piece: Solution  # the group's pairs and visits now
+    params: SolverParams  # with the group's share of the work
+    deadline: float
+
+
+def _schedule_group(task: _GroupTask, stop: StopFlag | None = None) -> Solution:
+    """The group's best visits with its teams fixed. No other resident shares a volunteer
+    with the group, so the rest of the roster changes nothing here and is not sent."""
+    problem, options = shared_problem()
+    params = replace(task.params, time_limit_s=max(0.1, task.deadline - time.monotonic()))
+    return solve_part(problem, options.restricted(task.team, problem), task.group, Solution(),
+                      params, hint=task.piece, stop=stop).solution
 
 
 def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: Solution,
@@ -468,6 +606,7 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
     tree = cKDTree(unit_vectors(problem.resident_lat[part], problem.resident_lon[part]))
     part_array = np.array(part)
     stalled, rounds, last_report = 0, 0, time.monotonic()
+    load = volunteer_load_minutes(problem, solution)
     while stalled < STALL_ROUNDS and not stop.reason and rounds < rounds_allowed:
         # The part's own time, not the whole solve's: other parts still get theirs.
         if deadline - time.monotonic() <= 0.2:
@@ -482,15 +621,18 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
         allowed = {r: set(current.get(r, ())) | set(options.useful_volunteers(problem, r)[:NEARBY_VOLUNTEERS])
                    for r in chosen}
         fixed = solution.without(set(chosen), problem.need_resident)
+        piece = solution.restricted_to(set(chosen), problem.need_resident)
         step = replace(params, time_limit_s=max(0.1, deadline - time.monotonic()),
                        work_limit=STEP_WORK)
         result = solve_part(problem, options.restricted(allowed, problem), chosen, fixed, step,
-                            hint=solution.restricted_to(set(chosen), problem.need_resident),
-                            stop=stop)
-        candidate = fixed.merged(result.solution)
-        value = evaluate(problem, candidate).objective
-        if value < best - 1e-9:
-            solution, best, stalled = candidate, value, 0
+                            hint=piece, stop=stop)
+        # Scored by the change alone: evaluating a whole city's roster at every step would
+        # cost more than the step.
+        change = objective_change(problem, piece, result.solution, load)
+        if change < -1e-9:
+            solution, best, stalled = fixed.merged(result.solution), best + change, 0
+            load = load + volunteer_load_minutes(problem, result.solution) \
+                - volunteer_load_minutes(problem, piece)
         else:
             stalled += 1
         if time.monotonic() - last_report >= 2.0:

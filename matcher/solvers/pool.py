@@ -45,12 +45,39 @@ class Workers:
             return [function(item) for item in items]
         return self._pool.map(function, items, chunksize=1)
 
+    def submit(self, function: Callable, items: Iterable) -> Pending:
+        """`map` started now and collected later: worker processes begin at once, while
+        this process does other work; here, the calls run when the results are asked for."""
+        items = list(items)
+        if self._pool is None:
+            return Pending(lambda: [function(item) for item in items])
+        return Pending(self._pool.map_async(function, items, chunksize=1))
+
     def imap(self, function: Callable, items: Iterable):
         """Results of worker processes one at a time, in order, each by `.next(timeout)`, so
         the caller can stop waiting. Only for workers that are processes."""
         if self._pool is None:
             raise ValueError("imap needs worker processes")
         return self._pool.imap(function, items, chunksize=1)
+
+
+class Pending:
+    """Results of a `Workers.submit`, in the order of its items."""
+
+    def __init__(self, work):
+        self._work = work  # an AsyncResult of worker processes, or the calls to make here
+
+    def get(self, give_up: Callable[[], bool] = lambda: False) -> list | None:
+        """The results, or None if `give_up()` turns true while worker processes still run
+        (it is asked a few times a second)."""
+        if callable(self._work):
+            return self._work()
+        while True:
+            try:
+                return self._work.get(timeout=0.2)
+            except multiprocessing.TimeoutError:
+                if give_up():
+                    return None
 
 
 def can_fork() -> bool:
