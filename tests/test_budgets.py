@@ -1,0 +1,47 @@
+"""Step budgets: sized from counts alone, and fitting the time they are sized for."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matcher.solvers import engine
+from matcher.solvers.cpsat import WORK_PER_SECOND
+
+
+def nominal_seconds(steps: engine._Steps, budget: float, residents: int, pairs: int,
+                    workers: int, alone_early: bool) -> float:
+    """What the steps and the uncounted work cost at the figures the budgets assume."""
+    uncounted = (engine.PREPARE_SECONDS_PER_PAIR * pairs
+                 + engine.FINISH_SECONDS_PER_RESIDENT * residents
+                 + (engine.GREEDY_SECONDS_PER_RESIDENT + engine.PLAN_SECONDS_PER_RESIDENT)
+                 * residents / workers)
+    if alone_early:
+        uncounted += engine.ALONE_BOUND_SECONDS_PER_PAIR * pairs / workers
+    round_cost = engine.SECONDS_PER_BLOCK * (engine.SIDE_BY_SIDE_COST if workers > 1 else 1)
+    return (uncounted + steps.blocks * round_cost + steps.rounds * engine.SECONDS_PER_ROUND
+            + steps.schedule_work / WORK_PER_SECOND)
+
+
+@given(budget=st.floats(30, 900), residents=st.integers(1, 60_000),
+       pairs_each=st.integers(0, 300), workers=st.integers(1, 4), alone_early=st.booleans())
+def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residents, pairs_each,
+                                                                  workers, alone_early):
+    pairs = residents * pairs_each
+    steps = engine._steps_for(budget, residents, pairs, workers, alone_early)
+    smallest = engine._Steps(4, steps.schedule_work, 2)
+    if (steps.blocks, steps.rounds) == (smallest.blocks, smallest.rounds):
+        return  # a budget too small for any steps: the least steps run and the clock cuts
+    cost = nominal_seconds(steps, budget, residents, pairs, workers, alone_early)
+    assert cost <= budget * (1 - engine.STEPS_MARGIN) + 1e-6
+
+
+def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_blocks():
+    district = engine._steps_for(58.3, 1_000, 222_277, 1, False)
+    assert (district.blocks, district.rounds) == (52, 18)  # 45 % and 25 % of the budget
+    city = engine._steps_for(75.0, 15_000, 2_043_242, 2, True)
+    # The city's uncounted work takes half the budget, and one pass of 48-resident blocks
+    # is out of reach, so the search gets its least and blocks get the rest.
+    assert city.rounds == 2
+    assert 30 < city.blocks < 60
+    assert nominal_seconds(city, 75.0, 15_000, 2_043_242, 2, True) <= 0.97 * 75.0
