@@ -219,3 +219,22 @@ def test_parts_side_by_side_when_interrupted_keep_the_greedy_roster(tmp_path, tw
     assert check_roster(scenario, result.write(tmp_path / "roster")) == []
     greedy = matcher.solve(scenario, method="greedy")
     assert result.solution == greedy.solution
+
+
+def test_when_the_budget_cannot_reach_every_block_the_most_to_gain_go_first(station):
+    problem, _, residents, plans = station
+    by_resident = _by_resident(plans)
+    chosen = teams._greedy_plans(problem, by_resident, residents, {})
+    chunks = [residents[i:i + 8] for i in range(0, len(residents), 8)]
+    groups = teams._side_by_side(chunks, by_resident, 1)
+    ordered = teams._most_to_gain_first(problem, groups, by_resident, chosen)
+    assert sorted(map(str, ordered)) == sorted(map(str, groups))
+
+    def shortfall(r):
+        best = min([p.cost for p in by_resident.get(r, [])] + [teams.empty_cost(problem, r)])
+        held = chosen[r].cost if r in chosen else teams.empty_cost(problem, r)
+        assert held >= best - 1e-9  # nobody holds better than their own best
+        return held - best
+
+    gains = [sum(shortfall(r) for chunk in group for r in chunk) for group in ordered]
+    assert gains == sorted(gains, reverse=True) and gains[0] > gains[-1]

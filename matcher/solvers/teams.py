@@ -228,7 +228,12 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
                   for i in range(0, len(order) + offset, BLOCK)]
         chunks = [chunk for chunk in chunks if chunk]
         changed = False
-        for group in _side_by_side(chunks, by_resident, workers.count):
+        groups = _side_by_side(chunks, by_resident, workers.count)
+        if passes == 0 and max_rounds < len(groups):
+            # The budget does not reach every block even once (a city's): the blocks whose
+            # residents lost most to their neighbours in the teams held now go first.
+            groups = _most_to_gain_first(problem, groups, by_resident, chosen)
+        for group in groups:
             if rounds >= max_rounds or (stop is not None and stop.reason):
                 break
             if time.monotonic() >= deadline:
@@ -338,6 +343,24 @@ def _side_by_side(chunks: list[list[int]], by_resident: dict[int, list[Plan]],
         else:
             groups.extend([chunks[m]] for m in members)
     return groups
+
+
+def _most_to_gain_first(problem: Problem, groups: list[list[list[int]]],
+                        by_resident: dict[int, list[Plan]],
+                        chosen: dict[int, Plan]) -> list[list[list[int]]]:
+    """Groups of blocks, those whose residents are furthest from their own best plans
+    first (map order among equals). A resident at their best plan has nothing to gain
+    from a block; one who got a worse team, or none, because a neighbour took the
+    volunteers, has."""
+    def shortfall(r: int) -> float:
+        empty = empty_cost(problem, r)
+        best = min([plan.cost for plan in by_resident.get(r, [])] + [empty])
+        held = chosen[r].cost if r in chosen else empty
+        return held - best
+
+    gains = [sum(shortfall(r) for chunk in group for r in chunk) for group in groups]
+    order = sorted(range(len(groups)), key=lambda i: (-gains[i], i))
+    return [groups[i] for i in order]
 
 
 def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
