@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from matcher.background import Background
 from matcher.errors import InputProblem, ScenarioError
 from matcher.gcpause import collector_paused
 from matcher.objective import TERMS, Evaluation, evaluate
 from matcher.output import roster_files, write_folder
 from matcher.problem import Problem, compile_problem
-from matcher.roster import Roster, build_roster
+from matcher.roster import Roster, build_roster, input_hash
 from matcher.scenario import Scenario, read_scenario
 from matcher.scenario.config import build_config, check_config, merge_settings
 from matcher.solution import Solution
@@ -109,15 +111,19 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if not isinstance(scenario, Scenario):
         scenario = read_scenario(scenario)
+    started = time.monotonic()
     scenario = with_settings(scenario, config, overrides)
+    hashing = Background(input_hash, scenario)
     problem = compile_problem(scenario)
     start = _hint_for(problem, hint)
     solver = scenario.config.solver
     limit = float(solver.time_limit_s)
     reserve = min(REPORT_SHARE * limit,
                   REPORT_SECONDS_PER_ENTITY * (problem.n_residents + problem.n_volunteers))
-    params = SolverParams(time_limit_s=limit - reserve, workers=solver.workers,
-                          seed=solver.seed)
+    # The clock counts the time taken to compile the problem (seconds for a large city);
+    # the step budgets do not, so the roster stays the same on a slower machine.
+    params = SolverParams(time_limit_s=limit - reserve - (time.monotonic() - started),
+                          budget_s=limit - reserve, workers=solver.workers, seed=solver.seed)
     with collector_paused():
         if method == "greedy":
             outcome = greedy_outcome(problem)
@@ -127,7 +133,8 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
     unmet = unmet_needs(problem, outcome.solution, outcome.candidates, outcome.options)
     roster = build_roster(problem, outcome.solution, evaluation, unmet, status=outcome.status,
                           bound=outcome.bound, seconds=outcome.seconds, seed=solver.seed,
-                          workers=solver.workers, candidate_count=len(outcome.candidates))
+                          workers=solver.workers, candidate_count=len(outcome.candidates),
+                          inputs_hash=hashing.result())
     return Result(scenario, problem, outcome.solution, evaluation, roster)
 
 

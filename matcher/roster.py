@@ -32,13 +32,17 @@ class Roster:
 
 def build_roster(problem: Problem, solution: Solution, evaluation: Evaluation,
                  unmet: list[UnmetNeed], *, status: str, bound: float | None,
-                 seconds: float, seed: int, workers: int, candidate_count: int) -> Roster:
+                 seconds: float, seed: int, workers: int, candidate_count: int,
+                 inputs_hash: str | None = None) -> Roster:
+    """The roster's tables and summary; `inputs_hash` is `input_hash(problem.scenario)`
+    if the caller has worked it out already."""
     pairs = _pairs_table(problem, solution)
     visits = _visits_table(problem, solution)
     unmet_table = _unmet_table(problem, unmet)
     summary = _summary(problem, solution, evaluation, unmet, status=status, bound=bound,
                        seconds=seconds, seed=seed, workers=workers,
-                       candidate_count=candidate_count, pair_count=len(pairs))
+                       candidate_count=candidate_count, pair_count=len(pairs),
+                       inputs_hash=inputs_hash or input_hash(problem.scenario))
     return Roster(pairs, visits, unmet_table, summary)
 
 
@@ -74,7 +78,8 @@ def _unmet_table(problem: Problem, unmet: list[UnmetNeed]) -> pd.DataFrame:
 
 def _summary(problem: Problem, solution: Solution, evaluation: Evaluation,
              unmet: list[UnmetNeed], *, status: str, bound: float | None, seconds: float,
-             seed: int, workers: int, candidate_count: int, pair_count: int) -> dict:
+             seed: int, workers: int, candidate_count: int, pair_count: int,
+             inputs_hash: str) -> dict:
     scenario = problem.scenario
     demanded = int(problem.need_visits.sum())
     scheduled = len(solution.visits)
@@ -121,7 +126,7 @@ def _summary(problem: Problem, solution: Solution, evaluation: Evaluation,
         "workers": workers,
         "distances": "great-circle (haversine) x travel.detour_factor",
         "config": scenario.config.as_dict(),
-        "input_hash": input_hash(scenario),
+        "input_hash": inputs_hash,
         **_scenario_path(scenario),
     }
 

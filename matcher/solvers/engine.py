@@ -132,7 +132,7 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
     # Each part's step budgets come from its share of the configured limit, by size alone,
     # so the roster does not depend on how long anything took; the clock is the safety net.
     total = sum(len(part) for part in parts) or 1
-    shares = [params.time_limit_s * len(part) / total for part in parts]
+    shares = [params.steps_s * len(part) / total for part in parts]
     results: dict[int, tuple[Solution, str, float]] = {}
     for index, part in enumerate(parts):
         if not any(len(options.rows_of(n)) for r in part for n in problem.needs_of(r)) and \
@@ -243,9 +243,10 @@ def _parts_on_workers(problem: Problem, options: NeedOptions, parts: list[list[i
         scale = workers.count
         tasks = []
         for index in order:
-            seconds = min(params.time_limit_s, scale * shares[index])
+            budget = min(params.steps_s, scale * shares[index])
+            seconds = min(params.time_limit_s, budget)
             tasks.append(_PartTask(parts[index], replace(params, time_limit_s=seconds,
-                                                         budget_s=seconds),
+                                                         budget_s=budget),
                                    hint.restricted_to(set(parts[index]), problem.need_resident),
                                    deadline))
         say(f"{len(tasks)} parts side by side on {workers.count} workers")
@@ -591,6 +592,8 @@ class _GroupTask:
 def _schedule_group(task: _GroupTask, stop: StopFlag | None = None) -> Solution:
     """The group's best visits with its teams fixed. No other resident shares a volunteer
     with the group, so the rest of the roster changes nothing here and is not sent."""
+    if time.monotonic() >= task.deadline:
+        return task.piece  # out of time: the greedy pass's visits stay
     problem, options = shared_problem()
     params = replace(task.params, time_limit_s=max(0.1, task.deadline - time.monotonic()))
     return solve_part(problem, options.restricted(task.team, problem), task.group, Solution(),

@@ -1,0 +1,54 @@
+"""One pure function of data this process holds, worked out in a forked process meanwhile.
+
+The roster's input hash of a city takes seconds of pure Python (it serialises every
+entity); it depends only on the scenario, so it is worked out while the solve runs and
+collected when the roster is written. Forked, the child reads the scenario from memory it
+shares with the parent: nothing is sent but the answer. Where fork is unavailable, the
+function runs here when its result is asked for.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from matcher.solvers.pool import can_fork
+
+
+class Background:
+    def __init__(self, function: Callable[..., Any], *args: Any):
+        self._function, self._args = function, args
+        self._process = self._receiver = None
+        if can_fork():
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(target=_send, args=(sender, function, args),
+                                            daemon=True)
+            self._process.start()
+            sender.close()
+
+    def result(self) -> Any:
+        if self._process is None:
+            return self._function(*self._args)
+        try:
+            done, value = self._receiver.recv()
+        except EOFError:  # the child died without an answer (killed): work it out here
+            done, value = False, None
+        finally:
+            self._receiver.close()
+            self._process.join()
+        # A failure in the child is raised again here, where its traceback belongs.
+        return value if done else self._function(*self._args)
+
+
+def _send(sender, function: Callable[..., Any], args: tuple) -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it, this child finishes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sender.send((True, function(*args)))
+    except Exception:  # the parent works it out again and raises it with its traceback
+        sender.send((False, None))
+    finally:
+        sender.close()

@@ -1,0 +1,39 @@
+"""Work done in a forked process while the solve runs: same answer, same errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import matcher
+from matcher.background import Background
+from matcher.roster import input_hash
+from matcher.solvers.pool import can_fork
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_roster_records_the_hash_of_its_inputs():
+    scenario = matcher.read_scenario(ROOT / "scenarios" / "tiny" / "scenario.yaml")
+    result = matcher.solve(scenario, time_limit_s=10)
+    assert result.summary["input_hash"] == input_hash(result.scenario)
+    assert result.summary["input_hash"].startswith("sha256:")
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork()")
+def test_a_result_worked_out_in_a_forked_process_equals_the_one_worked_out_here():
+    data = {"x": list(range(1000))}
+    pending = Background(sum, data["x"])
+    assert pending._process is not None  # it really ran elsewhere
+    assert pending.result() == sum(data["x"])
+
+
+def _fails(message: str):
+    raise ValueError(message)
+
+
+def test_a_failure_in_the_background_is_raised_when_the_result_is_asked_for():
+    pending = Background(_fails, "no such volunteer")
+    with pytest.raises(ValueError, match="no such volunteer"):
+        pending.result()
