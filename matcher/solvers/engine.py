@@ -10,14 +10,15 @@
    re-solved exactly by CP-SAT, with the rest of the roster fixed, and the change is kept
    when the whole objective does not get worse.
 5. With several workers, independent parts are solved side by side on forked processes; a
-   single part of `PARALLEL_RESIDENTS` or more finds its candidate teams and solves its
-   blocks on them instead.
+   single part of `PARALLEL_RESIDENTS` or more finds its candidate teams and alone bound,
+   solves its blocks and sets its teams' visits on them instead.
 
 Determinism: every CP-SAT call uses one search worker, a fixed seed and a deterministic work
 limit; neighbourhoods are drawn from a seeded generator; each part's step budgets are its
-share of the configured limit by size; and results from workers are combined in a fixed
-order. So the same inputs, config, seed and number of workers give the same roster. The
-wall-clock limit is only a safety net: a run stopped by it says so in its status.
+share of the configured limit by size, less an estimate (from counts) of the work not
+counted in steps; and results from workers are combined in a fixed order. So the same
+inputs, config, seed and number of workers give the same roster. The wall-clock limit is
+only a safety net: a run stopped by it says so in its status.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ BLOCK_SHARE, SECONDS_PER_BLOCK = 0.45, 0.5  # team choice by blocks of residents
 SEARCH_SHARE, SECONDS_PER_ROUND = 0.25, 0.8  # neighbourhood search
 SCHEDULE_SHARE = 0.2  # setting the visits of fixed teams, as CP-SAT work
 SCHEDULE_BATCH = 64  # groups of residents whose visits are set between two looks at the clock
-PLAN_SHARE = 0.45  # candidate teams must be found within this share of the limit
+# Candidate teams must be found within this share of the limit (a safety net: a city's
+# take about a third of it in one process, a sixth on two workers).
+PLAN_SHARE = 0.55
 # Work not counted in steps (candidate pairs and visit options, the greedy passes, the
 # candidate teams and a large part's alone bound) is estimated from the counts, never
 # measured, so the roster does not depend on the machine. The steps fill what it leaves of
@@ -77,7 +80,8 @@ PREPARE_SECONDS_PER_PAIR = 6e-6  # candidate pairs and visit options
 GREEDY_SECONDS_PER_RESIDENT = 0.55e-3  # the first greedy pass
 PLAN_SECONDS_PER_RESIDENT = 1.7e-3  # candidate teams, on one worker
 FINISH_SECONDS_PER_RESIDENT = 0.15e-3  # the greedy pass of the chosen teams, and filling them
-STEPS_MARGIN = 0.03
+STEPS_MARGIN = 0.03  # of the budget
+UNCOUNTED_MARGIN = 0.08  # of the uncounted work's estimate, which is the less certain
 # Blocks solved side by side on workers wait for the slower one and for the hand-over: a
 # round of them costs this much more than one block alone (measured on the city preset).
 SIDE_BY_SIDE_COST = 1.2
@@ -411,7 +415,8 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
     if alone_early:
         uncounted += ALONE_BOUND_SECONDS_PER_PAIR * pairs / workers
     shares = BLOCK_SHARE + SEARCH_SHARE + SCHEDULE_SHARE
-    counted = max(0.0, min(budget, (budget * (1 - STEPS_MARGIN) - uncounted) / shares))
+    counted = max(0.0, min(budget, (budget * (1 - STEPS_MARGIN)
+                                    - uncounted * (1 + UNCOUNTED_MARGIN)) / shares))
     round_cost = SECONDS_PER_BLOCK * (SIDE_BY_SIDE_COST if workers > 1 else 1.0)
     blocks = int(BLOCK_SHARE * counted / round_cost)
     rounds = int(SEARCH_SHARE * counted / SECONDS_PER_ROUND)
