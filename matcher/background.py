@@ -10,11 +10,10 @@ function runs here when its result is asked for.
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from collections.abc import Callable
 from typing import Any
 
-from matcher.solvers.pool import can_fork
+from matcher.solvers.pool import can_fork, ignore_interrupts
 
 
 class Background:
@@ -44,8 +43,7 @@ class Background:
 
 
 def _send(sender, function: Callable[..., Any], args: tuple) -> None:
-    # Ctrl-C reaches the whole process group: the parent handles it, this child finishes.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()
     try:
         sender.send((True, function(*args)))
     except Exception:  # the parent works it out again and raises it with its traceback

@@ -42,19 +42,17 @@ class Evaluation:
 
 def evaluate(problem: Problem, solution: Solution) -> Evaluation:
     weights = problem.scenario.config.weights
-    values = {
-        "unmet_visit": unmet_visits_by_priority(problem, solution),
-        "unmet_member": missing_members_by_priority(problem, solution),
-        "distance_km": km_travelled_to_visits(problem, solution),
-        "preference": soft_wishes_missed(problem, solution),
-        "churn": current_pairs_dropped(problem, solution),
-        "fairness": hours_above_fair_share(problem, solution),
-        "cohesion": teams_spanning_organizations(problem, solution),
-    }
+    values = {term: value(problem, solution) for term, value in _TERM_VALUES.items()}
     return Evaluation(values, {term: float(getattr(weights, term)) for term in TERMS})
 
 
-def objective_change(problem: Problem, old: Solution, new: Solution, load: np.ndarray) -> float:
+@dataclass(frozen=True)
+class Change:
+    value: float  # how much the objective changes
+    load: np.ndarray  # every volunteer's minutes after the change
+
+
+def objective_change(problem: Problem, old: Solution, new: Solution, load: np.ndarray) -> Change:
     """How much the objective of a roster changes when the pairs and visits of some
     residents, `old`, are replaced by `new` (pairs and visits of the same residents).
 
@@ -64,16 +62,18 @@ def objective_change(problem: Problem, old: Solution, new: Solution, load: np.nd
     over volunteers of load above the fair share; the change in it needs the load the rest
     of the roster gives each volunteer. This costs the size of the change, not of the
     roster, which matters when a city's search takes one small step after another."""
-    before, after = evaluate(problem, old), evaluate(problem, new)
-    change = sum(after.costs[term] - before.costs[term] for term in TERMS if term != "fairness")
-    old_part = volunteer_load_minutes(problem, old)
-    new_part = volunteer_load_minutes(problem, new)
-    moved = np.flatnonzero((old_part != 0) | (new_part != 0))
+    weights = problem.scenario.config.weights
+    change = 0.0
+    for term, value in _TERM_VALUES.items():
+        if term != "fairness":
+            weight = float(getattr(weights, term))
+            change += weight * value(problem, new) - weight * value(problem, old)
+    after = load - volunteer_load_minutes(problem, old) + volunteer_load_minutes(problem, new)
+    moved = np.flatnonzero(after != load)
     share = fair_share_minutes(problem)[moved]
-    was = load[moved]
-    now = was - old_part[moved] + new_part[moved]
-    above = (np.maximum(now - share, 0.0).sum() - np.maximum(was - share, 0.0).sum()) / 60
-    return float(change + problem.scenario.config.weights.fairness * above)
+    above = (np.maximum(after[moved] - share, 0.0).sum()
+             - np.maximum(load[moved] - share, 0.0).sum()) / 60
+    return Change(float(change + weights.fairness * above), after)
 
 
 def unmet_visits_by_priority(problem: Problem, solution: Solution) -> float:
@@ -150,6 +150,18 @@ def teams_spanning_organizations(problem: Problem, solution: Solution) -> float:
     for r, v in solution.pairs:
         groups.setdefault(r, set()).add(int(problem.volunteer_organization[v]))
     return float(sum(1 for organizations in groups.values() if len(organizations) > 1))
+
+
+_TERM_VALUES = {
+    "unmet_visit": unmet_visits_by_priority,
+    "unmet_member": missing_members_by_priority,
+    "distance_km": km_travelled_to_visits,
+    "preference": soft_wishes_missed,
+    "churn": current_pairs_dropped,
+    "fairness": hours_above_fair_share,
+    "cohesion": teams_spanning_organizations,
+}
+assert tuple(_TERM_VALUES) == TERMS
 
 
 def _attendances(problem: Problem, solution: Solution) -> tuple[np.ndarray, np.ndarray]:

@@ -201,5 +201,6 @@ def test_objective_change_of_a_piece_equals_the_change_of_the_whole_roster():
         for new in (Solution(), greedy_roster(problem, options, sorted(group))):
             whole_change = (evaluate(problem, rest.merged(new)).objective
                             - evaluate(problem, roster).objective)
-            assert objective_change(problem, piece, new, load) == pytest.approx(
-                whole_change, abs=1e-6)
+            change = objective_change(problem, piece, new, load)
+            assert change.value == pytest.approx(whole_change, abs=1e-6)
+            assert np.allclose(change.load, volunteer_load_minutes(problem, rest.merged(new)))

@@ -224,7 +224,7 @@ def test_parts_side_by_side_when_interrupted_keep_the_greedy_roster(tmp_path, tw
 def test_when_the_budget_cannot_reach_every_block_the_most_to_gain_go_first(station):
     problem, _, residents, plans = station
     by_resident = _by_resident(plans)
-    chosen = teams._greedy_plans(problem, by_resident, residents, {})
+    chosen, _ = teams._greedy_plans(problem, by_resident, residents, {})
     chunks = [residents[i:i + 8] for i in range(0, len(residents), 8)]
     groups = teams._side_by_side(chunks, by_resident, 1)
     ordered = teams._most_to_gain_first(problem, groups, by_resident, chosen)

@@ -550,11 +550,11 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
                  for group in short[batch:batch + SCHEDULE_BATCH]]
         for task, found in zip(tasks, workers.map(solve, tasks), strict=True):
             # Groups share no volunteer, so each change is judged and kept on its own.
-            if objective_change(problem, task.piece, found, load) < -1e-9:
+            change = objective_change(problem, task.piece, found, load)
+            if change.value < -1e-9:
                 changed.update(task.group)
                 better.append(found)
-                load = load + volunteer_load_minutes(problem, found) \
-                    - volunteer_load_minutes(problem, task.piece)
+                load = change.load
     if not better:
         return solution
     kept = solution.without(changed, problem.need_resident)
@@ -637,10 +637,9 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
         # Scored by the change alone: evaluating a whole city's roster at every step would
         # cost more than the step.
         change = objective_change(problem, piece, result.solution, load)
-        if change < -1e-9:
-            solution, best, stalled = fixed.merged(result.solution), best + change, 0
-            load = load + volunteer_load_minutes(problem, result.solution) \
-                - volunteer_load_minutes(problem, piece)
+        if change.value < -1e-9:
+            solution, best, stalled = fixed.merged(result.solution), best + change.value, 0
+            load = change.load
         else:
             stalled += 1
         if time.monotonic() - last_report >= 2.0:

@@ -96,7 +96,7 @@ def workers_for(problem: Problem, options: NeedOptions, count: int) -> Iterator[
         if count < 2 or not can_fork():
             yield Workers()
             return
-        pool = multiprocessing.get_context("fork").Pool(count, initializer=_ignore_interrupts)
+        pool = multiprocessing.get_context("fork").Pool(count, initializer=ignore_interrupts)
         try:
             yield Workers(pool, count)
         finally:
@@ -107,7 +107,8 @@ def workers_for(problem: Problem, options: NeedOptions, count: int) -> Iterator[
         _shared.update(before)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches every process of the terminal's group: the parent stops the search and
-    # keeps the best roster; the workers must not die mid-task and take the answer with them.
+def ignore_interrupts() -> None:
+    """For a forked helper process. Ctrl-C reaches every process of the terminal's group:
+    the parent stops the search and keeps the best roster; its helpers must not die
+    mid-task and take their answers with them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -213,8 +213,7 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     by_resident: dict[int, list[Plan]] = {}
     for plan in plans:
         by_resident.setdefault(plan.resident, []).append(plan)
-    chosen = _greedy_plans(problem, by_resident, residents, hint or {})
-    claims = _Claims(chosen)
+    chosen, claims = _greedy_plans(problem, by_resident, residents, hint or {})
     order = _spatial_order(problem, residents)
     deadline = time.monotonic() + params.time_limit_s
     blocks = rounds = 0
@@ -275,11 +274,9 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
 class _Claims:
     """Hours and places the chosen plans take from each volunteer, kept up to date."""
 
-    def __init__(self, chosen: dict[int, Plan]):
+    def __init__(self) -> None:
         self.load: dict[int, int] = {}
         self.count: dict[int, int] = {}
-        for plan in chosen.values():
-            self.replace(None, plan)
 
     def replace(self, old: Plan | None, new: Plan | None) -> None:
         for plan, sign in ((old, -1), (new, 1)):
@@ -364,27 +361,25 @@ def _most_to_gain_first(problem: Problem, groups: list[list[list[int]]],
 
 
 def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
-                  hint: dict[int, tuple[int, ...]]) -> dict[int, Plan]:
-    load: dict[int, int] = {}
-    count: dict[int, int] = {}
+                  hint: dict[int, tuple[int, ...]]) -> tuple[dict[int, Plan], _Claims]:
+    """Each resident's best plan still open, by priority, and what the plans take."""
+    claims = _Claims()
     chosen: dict[int, Plan] = {}
     order = sorted(residents, key=lambda r: (-int(problem.resident_priority[r]), r))
     for r in order:
         options = sorted(by_resident.get(r, []),
                          key=lambda plan: (plan.team != hint.get(r), plan.cost, plan.team))
         for plan in options:
-            if all(load.get(v, 0) + ms <= math.floor(float(problem.volunteer_max_minutes[v])
-                                                      * 60_000)
-                   and count.get(v, 0) < int(problem.volunteer_max_residents[v])
+            if all(claims.load.get(v, 0) + ms
+                   <= math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
+                   and claims.count.get(v, 0) < int(problem.volunteer_max_residents[v])
                    for v, ms in zip(plan.team, plan.load_ms, strict=True)):
                 if plan.cost >= empty_cost(problem, r):
                     break
                 chosen[r] = plan
-                for v, ms in zip(plan.team, plan.load_ms, strict=True):
-                    load[v] = load.get(v, 0) + ms
-                    count[v] = count.get(v, 0) + 1
+                claims.replace(None, plan)
                 break
-    return chosen
+    return chosen, claims
 
 
 def _spatial_order(problem: Problem, residents: list[int]) -> list[int]:
