@@ -17,9 +17,11 @@ import math
 
 import numpy as np
 
-from matcher.objective import preference_misses
+from matcher.objective import fair_share_minutes, preference_misses
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
+
+MS_PER_HOUR = 3_600_000
 
 
 def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
@@ -128,17 +130,24 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
                           integer: bool = False, time_limit_s: float = 30.0) -> float | None:
     """A tighter bound: residents competing for volunteers' hours and places.
 
-    A relaxation of the roster where time clashes, cohesion and fairness are left out:
+    A relaxation of the roster where only the timing of visits (H3 distinct days aside, H5)
+    is left out:
     - one-to-one resident r, eligible volunteer v: `y[r,v]` v is r's volunteer; `u[r,v,i]`
       v makes an i-th visit for r, at most as many as v could make for r alone, the i-th
       taking the i-th lightest load (so any k visits take at least the k lightest);
     - resident r with a team: `y[r,v]` v is on the team (at most team_size of them);
       `a[n,v]` visits of need n that v attends (at most on the days v can, only if on the
       team); `served[n]` visits of need n, each needing volunteers_per_visit attendances;
-    - every volunteer's hours and places are shared by all residents.
+    - every volunteer's hours and places are shared by all residents;
+    - a visit shared by several volunteers has, for each skill its service asks for, an
+      attendee with that skill (rule H4), so the attendances of those with the skill cover
+      the visits served;
+    - fairness: each volunteer's load counted here above their fair share; cohesion: a
+      team with members of two organizations.
     A real roster is a point of this model at no more than its cost, so its optimum (or,
-    solved as a MIP, its proven dual bound) bounds every roster. `integer=True` makes the
-    pair choices whole, which is tighter and slower. Returns None if nothing was proved.
+    solved as a MIP, its proven dual bound) bounds every roster. `integer=True` makes every
+    count whole, as in a roster (pairs, visits, attendances), which is tighter and slower.
+    Returns None if nothing was proved.
     """
     from ortools.linear_solver import pywraplp
 
@@ -174,7 +183,8 @@ class _ContestedModel:
         self.hours: dict[int, list] = {}
         self.places: dict[int, list] = {}
 
-    def variable(self, top: float, cost: float, whole: bool = False):
+    def variable(self, top: float, cost: float):
+        whole = self.integer
         var = self.solver.IntVar(0, top, "") if whole else self.solver.NumVar(0, top, "")
         self.objective.SetCoefficient(var, cost)
         return var
@@ -204,7 +214,7 @@ class _ContestedModel:
             saving = unserved - self.weights.distance_km * km
             if pair_cost >= 0 and (not loads or saving <= 0):
                 continue  # this pair can only add cost: no roster gains by it
-            y = self.variable(1, pair_cost, self.integer)
+            y = self.variable(1, pair_cost)
             team.append(y)
             self.places.setdefault(v, []).append(y)
             if saving > 0:
@@ -220,30 +230,65 @@ class _ContestedModel:
         unserved, candidates, rows_by_need, pair_costs = self._resident_basics(r)
         members = {}
         for v, pair_cost in zip(candidates, pair_costs, strict=True):
-            members[v] = self.variable(1, pair_cost, self.integer)
+            members[v] = self.variable(1, pair_cost)
             self.places.setdefault(v, []).append(members[v])
         if not members:
             return
         self.solver.Add(self.solver.Sum(list(members.values())) <= int(p.resident_team_size[r]))
+        self._add_cohesion(members)
         for n, rows in rows_by_need.items():
             wanted = int(p.need_visits[n])
             together = int(p.need_volunteers_per_visit[n])
-            attendances = []
+            attendances = {}
             for v, row in rows.items():
                 most = min(wanted, int(days_in_mask(self.options.day_mask[row])))
                 attend = self.variable(most, self.weights.distance_km * float(self.options.km[row]))
                 self.solver.Add(attend <= most * members[v])
-                attendances.append(attend)
+                attendances[v] = attend
                 self.hours.setdefault(v, []).append((attend, int(self.options.load_ms[row])))
-            if attendances:
-                served = self.variable(wanted, -unserved)
-                self.solver.Add(together * served <= self.solver.Sum(attendances))
+            if not attendances:
+                continue
+            served = self.variable(wanted, -unserved)
+            self.solver.Add(together * served <= self.solver.Sum(list(attendances.values())))
+            if together > 1:
+                # One-volunteer visits' options already ask for every skill.
+                for skill in np.flatnonzero(p.service_skills[p.need_service[n]]).tolist():
+                    skilled = [a for v, a in attendances.items() if p.volunteer_skills[v, skill]]
+                    self.solver.Add(served <= self.solver.Sum(skilled))
+
+    def _add_cohesion(self, members: dict) -> None:
+        """A team with members of two organizations costs the cohesion weight."""
+        p, s = self.problem, self.solver
+        if self.weights.cohesion <= 0:
+            return
+        groups: dict[int, list] = {}
+        for v, y in members.items():
+            groups.setdefault(int(p.volunteer_organization[v]), []).append(y)
+        if len(groups) < 2:
+            return
+        used = []
+        for ys in groups.values():
+            in_group = self.variable(1, 0.0)
+            for y in ys:
+                s.Add(in_group >= y)
+            used.append(in_group)
+        spans = self.variable(1, self.weights.cohesion)
+        for i, a in enumerate(used):
+            for b in used[i + 1:]:
+                s.Add(spans >= a + b - 1)
 
     def add_volunteer_limits(self) -> None:
         p = self.problem
+        share_ms = fair_share_minutes(p) * 60_000
         for v, entries in self.hours.items():
             cap = float(p.volunteer_max_minutes[v]) * 60_000
-            self.solver.Add(self.solver.Sum([load * x for x, load in entries]) <= cap)
+            load = self.solver.Sum([ms * x for x, ms in entries])
+            self.solver.Add(load <= cap)
+            if self.weights.fairness > 0:
+                # Loads here are never above the roster's, so neither is this excess.
+                above = self.solver.NumVar(0, self.solver.infinity(), "")
+                self.objective.SetCoefficient(above, self.weights.fairness)
+                self.solver.Add(MS_PER_HOUR * above >= load - float(share_ms[v]))
         for v, ys in self.places.items():
             if len(ys) > int(p.volunteer_max_residents[v]):
                 self.solver.Add(self.solver.Sum(ys) <= int(p.volunteer_max_residents[v]))
