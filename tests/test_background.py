@@ -37,3 +37,27 @@ def test_a_failure_in_the_background_is_raised_when_the_result_is_asked_for():
     pending = Background(_fails, "no such volunteer")
     with pytest.raises(ValueError, match="no such volunteer"):
         pending.result()
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork()")
+def test_giving_up_stops_the_forked_process_and_returns_nothing():
+    import time
+
+    pending = Background(time.sleep, 60)
+    asked = []
+
+    def give_up() -> bool:
+        asked.append(1)
+        return len(asked) >= 2
+
+    assert pending.result(give_up) is None
+    pending._process.join(timeout=5)
+    assert not pending._process.is_alive()
+
+
+def test_without_fork_the_function_runs_when_its_result_is_asked_for():
+    calls = []
+    pending = Background(calls.append, "ran", fork=False)
+    assert calls == []
+    pending.result()
+    assert calls == ["ran"]

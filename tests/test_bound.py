@@ -7,9 +7,10 @@ import pytest
 
 import matcher
 from matcher.candidates import candidate_pairs
+from matcher.check import check_roster
 from matcher.options import visit_options
 from matcher.solvers.bound import contested_lower_bound, lower_bound
-from tests.scenarios import scenario
+from tests.scenarios import BASE_LAT, scenario
 
 
 def bounds(s) -> tuple[float, dict[bool, float], float]:
@@ -65,3 +66,19 @@ def test_whole_visits_only_as_an_integer_program():
     assert optimum == pytest.approx(2000)
     assert contested[True] == pytest.approx(optimum)
     assert contested[False] < optimum
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # solved before the search, or beside it
+def test_a_part_whose_relaxation_is_exact_is_solved_to_proven_optimality(tmp_path, workers):
+    # Nine residents (more than one exact model takes) and nine volunteers, each volunteer
+    # for one resident: the best roster is the cheapest matching, which the integer
+    # relaxation finds and proves; the roster made from its teams meets its bound.
+    residents = [{"id": f"R{i}", "lat": BASE_LAT + 0.002 * i} for i in range(9)]
+    volunteers = [{"id": f"V{j}", "lat": BASE_LAT + 0.002 * j + 0.0007 * (j % 3),
+                   "max_residents": 1} for j in range(9)]
+    s = scenario(residents, volunteers)
+    result = matcher.solve(s, time_limit_s=20, workers=workers)
+    assert check_roster(s, result.write(tmp_path / "roster")) == []
+    assert result.status == "optimal"
+    assert result.summary["bound"] == pytest.approx(result.objective, abs=1e-6)
+    assert result.summary["coverage"]["visits_scheduled"] == 9

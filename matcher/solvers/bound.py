@@ -14,6 +14,7 @@ says how much of the cost could at most still be saved.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -126,8 +127,9 @@ def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:
     return float(sum(resident_lower_bound(problem, options, r) for r in residents))
 
 
-def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
-                          integer: bool = False, time_limit_s: float = 30.0) -> float | None:
+def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
+                         integer: bool = False, time_limit_s: float = 30.0,
+                         stop=None) -> Relaxation:
     """A tighter bound: residents competing for volunteers' hours and places.
 
     A relaxation of the roster where only the timing of visits (H3 distinct days aside, H5)
@@ -147,11 +149,17 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
     A real roster is a point of this model at no more than its cost, so its optimum (or,
     solved as a MIP, its proven dual bound) bounds every roster. `integer=True` makes every
     count whole, as in a roster (pairs, visits, attendances), which is tighter and slower.
-    Returns None if nothing was proved.
+    Its bound is None if nothing was proved. Solved to optimality as an integer program,
+    its teams are a good start for the roster: it is the roster but for the clock.
+    `stop` (an engine's stop flag) interrupts the solver on Ctrl-C; what it proved stays.
     """
     from ortools.linear_solver import pywraplp
 
     solver = pywraplp.Solver.CreateSolver("SCIP" if integer else "GLOP")
+    if integer:
+        # Ctrl-C is the caller's to handle (it stops the solver through `stop`); SCIP's own
+        # handler would swallow it.
+        solver.SetSolverSpecificParametersAsString("misc/catchctrlc = FALSE\n")
     # A linear program stopped early proves nothing and is dropped; a MIP keeps its bound.
     solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
     model = _ContestedModel(problem, options, solver, integer)
@@ -162,16 +170,59 @@ def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
             model.add_team(int(r))
     model.add_volunteer_limits()
     solver.Objective().SetMinimization()
-    status = solver.Solve()
+    if stop is not None and stop.reason:
+        return Relaxation(None, {}, {}, False)
+    if stop is not None:
+        stop.active_solver = _Interruptible(solver)
+    try:
+        status = solver.Solve()
+    finally:
+        if stop is not None:
+            stop.active_solver = None
+    nothing = Relaxation(None, {}, {}, False)
     if integer:
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return None
+            return nothing
         value = model.constant + solver.Objective().BestBound()
     else:
         if status != pywraplp.Solver.OPTIMAL:
-            return None
+            return nothing
         value = model.constant + solver.Objective().Value()
-    return value - 1e-7 * max(1.0, abs(value))  # the solvers' own tolerance
+    bound = value - 1e-7 * max(1.0, abs(value))  # the solvers' own tolerance
+    if not (integer and status == pywraplp.Solver.OPTIMAL):
+        return Relaxation(bound, {}, {}, False)
+    teams: dict[int, list[int]] = {}
+    for (r, v), y in sorted(model.pairs.items()):
+        if y.solution_value() > 0.5:
+            teams.setdefault(r, []).append(v)
+    visits = {r: round(sum(x.solution_value() for x in served))
+              for r, served in sorted(model.served.items())}
+    return Relaxation(bound, {r: tuple(vs) for r, vs in teams.items()}, visits, True)
+
+
+def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
+                          integer: bool = False, time_limit_s: float = 30.0) -> float | None:
+    """The bound of `contested_relaxation`, or None if nothing was proved."""
+    return contested_relaxation(problem, options, residents, integer=integer,
+                                time_limit_s=time_limit_s).bound
+
+
+class _Interruptible:
+    """A linear solver stopped the way a CP-SAT solver is."""
+
+    def __init__(self, solver):
+        self._solver = solver
+
+    def StopSearch(self) -> None:  # CP-SAT's name, which the stop flag calls
+        self._solver.InterruptSolve()
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    bound: float | None  # proven lower bound on every roster of the residents
+    teams: dict[int, tuple[int, ...]]  # resident -> volunteers, if solved to optimality
+    visits: dict[int, int]  # resident -> visits its optimum makes, likewise
+    optimal: bool  # solved as an integer program to optimality
 
 
 class _ContestedModel:
@@ -182,6 +233,8 @@ class _ContestedModel:
         self.constant = 0.0
         self.hours: dict[int, list] = {}
         self.places: dict[int, list] = {}
+        self.pairs: dict[tuple[int, int], object] = {}  # (resident, volunteer) -> on the team
+        self.served: dict[int, list] = {}  # resident -> variables counting visits made
 
     def variable(self, top: float, cost: float):
         whole = self.integer
@@ -215,11 +268,13 @@ class _ContestedModel:
             if pair_cost >= 0 and (not loads or saving <= 0):
                 continue  # this pair can only add cost: no roster gains by it
             y = self.variable(1, pair_cost)
+            self.pairs[r, v] = y
             team.append(y)
             self.places.setdefault(v, []).append(y)
             if saving > 0:
                 for load in loads:
                     visit = self.variable(1, -saving)
+                    self.served.setdefault(r, []).append(visit)
                     self.solver.Add(visit <= y)
                     self.hours.setdefault(v, []).append((visit, load))
         if team:
@@ -231,6 +286,7 @@ class _ContestedModel:
         members = {}
         for v, pair_cost in zip(candidates, pair_costs, strict=True):
             members[v] = self.variable(1, pair_cost)
+            self.pairs[r, v] = members[v]
             self.places.setdefault(v, []).append(members[v])
         if not members:
             return
@@ -249,6 +305,7 @@ class _ContestedModel:
             if not attendances:
                 continue
             served = self.variable(wanted, -unserved)
+            self.served.setdefault(r, []).append(served)
             self.solver.Add(together * served <= self.solver.Sum(list(attendances.values())))
             if together > 1:
                 # One-volunteer visits' options already ask for every skill.

@@ -37,12 +37,19 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from matcher.background import Background
 from matcher.candidates import Candidates, candidate_pairs, unit_vectors
 from matcher.objective import evaluate, objective_change, preference_misses, volunteer_load_minutes
 from matcher.options import NeedOptions, visit_options
 from matcher.problem import Problem
 from matcher.solution import Solution
-from matcher.solvers.bound import contested_lower_bound, lower_bound, resident_lower_bound
+from matcher.solvers.bound import (
+    Relaxation,
+    contested_lower_bound,
+    contested_relaxation,
+    lower_bound,
+    resident_lower_bound,
+)
 from matcher.solvers.cpsat import WORK_PER_SECOND, SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.pool import Pending, Workers, can_fork, shared_problem, workers_for
@@ -59,6 +66,11 @@ SMALL_PART = 8  # residents: solved as one exact model
 CONTESTED_BOUND_PAIRS = 50_000  # candidate pairs up to which the linear bound is built
 INTEGER_BOUND_PAIRS = 10_000  # ... and up to which it is solved with whole pairs
 INTEGER_BOUND_SECONDS = 5.0
+# A part's integer relaxation is solved within this much of its time: a larger share on a
+# forked process beside the search than before it in one process.
+RELAXATION_SECONDS = 45.0
+RELAXATION_SHARE_BESIDE, RELAXATION_SHARE = 0.75, 0.7
+RELAXATION_FLOOR = 0.25  # of the part's step budget, kept for the search whatever the above
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large part's time
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
@@ -206,21 +218,62 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                     lower_bound(problem, options, part))
         return result.solution, result.status, bound
     # The bound is worked out within the part's time: after the search, or, for a part on
-    # worker processes that gets only the alone bound, on the workers at the start.
+    # worker processes that gets only the alone bound, on the workers at the start. A part
+    # small enough has its contested relaxation solved as an integer program instead, on a
+    # forked process while the search runs (or first, in one process): the program's
+    # optimum is the part's bound, and its teams are one more start for the search.
     pairs = _pair_count(options, part)
     workers = _workers_of_part(part, params)
     alone_early = workers > 1 and pairs > CONTESTED_BOUND_PAIRS
-    bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
+    relaxed = None
     steps = params.steps_s
-    search_params = replace(params, time_limit_s=max(params.time_limit_s - bound_seconds,
-                                                     0.5 * params.time_limit_s),
-                            budget_s=steps if alone_early else max(
-                                steps - _bound_seconds(pairs, steps), 0.5 * steps))
-    solution, status, alone = _teams_then_search(problem, options, part, search_params, hint,
-                                                 say, stop, workers, alone_early)
-    if alone is not None:
-        return solution, status, alone
+    if pairs <= INTEGER_BOUND_PAIRS:
+        started = time.monotonic()
+        beside = params.workers > 1 and can_fork()
+        share = RELAXATION_SHARE_BESIDE if beside else RELAXATION_SHARE
+        seconds = min(RELAXATION_SECONDS, share * params.time_limit_s)
+        say(f"integer relaxation of {len(part)} residents ({pairs:,} pairs), up to "
+            f"{seconds:.0f} s, " + ("beside the search" if beside else "before the search"))
+        relaxed = Background(_integer_relaxation, problem, options, part, seconds,
+                             None if beside else stop, fork=beside)
+        if not beside:
+            relaxed = _Done(relaxed.result())
+        # The search waits for the relaxation (or runs after it): its budget leaves room
+        # for the relaxation's whole limit, so that the clock never cuts its steps.
+        search_params = replace(params, time_limit_s=params.time_limit_s - (
+            time.monotonic() - started), budget_s=max(
+                steps - min(RELAXATION_SECONDS, share * steps), RELAXATION_FLOOR * steps))
+        bound_seconds = 0.0
+    else:
+        bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
+        search_params = replace(params, time_limit_s=max(params.time_limit_s - bound_seconds,
+                                                         0.5 * params.time_limit_s),
+                                budget_s=steps if alone_early else max(
+                                    steps - _bound_seconds(pairs, steps), 0.5 * steps))
+    solution, status, bound = _teams_then_search(problem, options, part, search_params, hint,
+                                                 say, stop, workers, alone_early, relaxed)
+    if relaxed is not None:
+        return solution, status, max(bound if bound is not None else -math.inf,
+                                     lower_bound(problem, options, part))
+    if bound is not None:
+        return solution, status, bound
     return solution, status, _part_bound(problem, options, part, pairs, bound_seconds)
+
+
+class _Done:
+    """A value already worked out, asked for like a `Background`'s."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self, give_up=None):
+        return self._value
+
+
+def _integer_relaxation(problem: Problem, options: NeedOptions, part: list[int],
+                        seconds: float, stop: StopFlag | None) -> Relaxation:
+    return contested_relaxation(problem, options, part, integer=True, time_limit_s=seconds,
+                                stop=stop)
 
 
 @dataclass(frozen=True)
@@ -352,10 +405,13 @@ def _hint_from_current(problem: Problem) -> Solution:
 
 def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
                        params: SolverParams, hint: Solution, say: Progress, stop: StopFlag,
-                       count: int, alone_early: bool) -> tuple[Solution, str, float | None]:
+                       count: int, alone_early: bool, relaxed=None
+                       ) -> tuple[Solution, str, float | None]:
     """Choose teams, set the visits exactly, then improve by large neighbourhood search.
     With `alone_early`, the part's alone bound is worked out on the workers too and
-    returned; otherwise None is."""
+    returned. `relaxed` (a `Background` of the part's integer relaxation) gives the bound
+    returned, and if it was solved to optimality, its teams are set too and the search
+    starts from whichever roster is better. Otherwise the bound returned is None."""
     started = time.monotonic()
     deadline = started + params.time_limit_s
     with workers_for(problem, options, count) as workers:
@@ -386,17 +442,38 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         solution = _schedule_teams(problem, options, part, teams, planned, params,
                                    steps.schedule_work, deadline, stop, workers)
         bounds = alone.get(lambda: stop.reason is not None) if alone is not None else None
-    solution = _fill_teams(problem, solution, teams, options, part)
-    best = evaluate(problem, solution).objective
-    if greedy_value < best:
-        solution, best = greedy, greedy_value
-    say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
-        f"objective {best:,.1f}")
+        solution = _fill_teams(problem, solution, teams, options, part)
+        best = evaluate(problem, solution).objective
+        if greedy_value < best:
+            solution, best = greedy, greedy_value
+        say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
+            f"objective {best:,.1f}")
+        relaxation = (relaxed.result(lambda: stop.reason is not None)
+                      if relaxed is not None else None)
+        if relaxation is not None and relaxation.optimal:
+            start = _fill_teams(problem, _schedule_teams(
+                problem, options, part, relaxation.teams, relaxation.visits, params,
+                steps.schedule_work, deadline, stop, workers), relaxation.teams, options, part)
+            value = evaluate(problem, start).objective
+            say(f"integer relaxation: bound {relaxation.bound:,.1f}, its teams' roster "
+                f"{value:,.1f}")
+            if value < best:
+                solution, best = start, value
+    proven = relaxation.bound if relaxation is not None else None
     solution, best, search_cut = _improve(problem, options, part, solution, best, params,
-                                          steps.rounds, deadline, say, stop)
+                                          steps.rounds, deadline, say, stop, proven)
     out_of_time |= choice.status == TIME_LIMIT or search_cut
+    if proven is not None:
+        if _meets(best, proven):
+            return solution, "optimal", proven
+        return solution, TIME_LIMIT if out_of_time else "feasible", proven
     bound = None if bounds is None else float(sum(itertools.chain.from_iterable(bounds)))
     return solution, TIME_LIMIT if out_of_time else "feasible", bound
+
+
+def _meets(objective: float, bound: float | None) -> bool:
+    """Does the objective meet the proven bound, within the solvers' own tolerance?"""
+    return bound is not None and objective <= bound + 1e-6 * max(1.0, abs(bound))
 
 
 @dataclass(frozen=True)
@@ -607,15 +684,18 @@ def _schedule_group(task: _GroupTask, stop: StopFlag | None = None) -> Solution:
 
 def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: Solution,
              best: float, params: SolverParams, rounds_allowed: int, deadline: float,
-             say: Progress, stop: StopFlag) -> tuple[Solution, float, bool]:
+             say: Progress, stop: StopFlag,
+             bound: float | None = None) -> tuple[Solution, float, bool]:
     """Large neighbourhood search: free a seed resident and its nearest neighbours, re-solve
-    them exactly over a few nearby volunteers each, keep the change if the roster improves."""
+    them exactly over a few nearby volunteers each, keep the change if the roster improves.
+    It ends early once the roster meets the proven `bound`: nothing is left to gain."""
     rng = np.random.default_rng(params.seed)
     tree = cKDTree(unit_vectors(problem.resident_lat[part], problem.resident_lon[part]))
     part_array = np.array(part)
     stalled, rounds, last_report = 0, 0, time.monotonic()
     load = volunteer_load_minutes(problem, solution)
-    while stalled < STALL_ROUNDS and not stop.reason and rounds < rounds_allowed:
+    while (stalled < STALL_ROUNDS and not stop.reason and rounds < rounds_allowed
+           and not _meets(best, bound)):
         # The part's own time, not the whole solve's: other parts still get theirs.
         if deadline - time.monotonic() <= 0.2:
             return solution, best, True
