@@ -3,6 +3,9 @@ lifts it to the exact optimum, which CP-SAT proves on the same scenario."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import matcher
@@ -11,6 +14,8 @@ from matcher.check import check_roster
 from matcher.options import visit_options
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from tests.scenarios import BASE_LAT, scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def bounds(s) -> tuple[float, dict[bool, float], float]:
@@ -82,3 +87,37 @@ def test_a_part_whose_relaxation_is_exact_is_solved_to_proven_optimality(tmp_pat
     assert result.status == "optimal"
     assert result.summary["bound"] == pytest.approx(result.objective, abs=1e-6)
     assert result.summary["coverage"]["visits_scheduled"] == 9
+
+
+def test_pricing_volunteers_at_zero_gives_the_alone_bound():
+    from matcher.problem import compile_problem
+    from matcher.scenario import read_scenario
+    from matcher.solvers.lagrange import priced_pairs, priced_value
+
+    problem = compile_problem(read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml"))
+    options = visit_options(problem, candidate_pairs(problem))
+    residents = range(problem.n_residents)
+    pairs = priced_pairs(problem, options, residents)
+    zero = np.zeros(problem.n_volunteers)
+    value, _, _ = priced_value(pairs, zero, zero)
+    assert value == pytest.approx(lower_bound(problem, options, residents))
+
+
+def test_a_place_two_residents_want_is_priced_until_one_goes_further():
+    # Both want V1 (next door, one place); V2 is 0.01 degree away (1.45 km of travel). The
+    # alone bound gives both V1; priced, one of them pays for V2's distance.
+    from matcher.solvers.lagrange import lagrangian_bound
+
+    s = scenario([{"id": "R1"}, {"id": "R2"}],
+                 [{"id": "V1", "max_residents": 1},
+                  {"id": "V2", "lat": BASE_LAT + 0.01, "max_residents": 1}])
+    result = matcher.solve(s, time_limit_s=20)
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem))
+    alone = lower_bound(problem, options, range(2))
+    priced = lagrangian_bound(problem, options, range(2), target=result.objective)
+    assert alone < priced <= result.objective + 1e-6
+    # Fairness (V2's walk there and back is above its share) is the only term left out.
+    fairness = result.evaluation.costs["fairness"]
+    assert fairness > 0
+    assert priced == pytest.approx(result.objective - fairness, abs=1e-3)

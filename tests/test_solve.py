@@ -16,6 +16,7 @@ from matcher.options import visit_options
 from matcher.output import write_folder
 from matcher.scenario import read_scenario
 from matcher.solvers.bound import contested_lower_bound, lower_bound
+from matcher.solvers.lagrange import lagrangian_bound
 from tests.scenarios import BASE_LAT, BASE_LON, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,12 +156,14 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
     violations = check_roster(s, out)
     assert violations == [], violations
     assert result.summary["bound"] is None or result.summary["bound"] <= result.objective + 1e-6
-    # Both relaxed bounds stay below a roster CP-SAT proved optimal.
+    # Every relaxed bound stays below a roster CP-SAT proved optimal.
     if result.status == "optimal":
         candidates = candidate_pairs(result.problem)
         options = visit_options(result.problem, candidates)
         residents = range(result.problem.n_residents)
         assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
+        priced = lagrangian_bound(result.problem, options, residents, target=result.objective)
+        assert priced <= result.objective + 1e-6
         for integer in (False, True):
             contested = contested_lower_bound(result.problem, options, residents, integer=integer)
             assert contested is None or contested <= result.objective + 1e-6

@@ -52,6 +52,7 @@ from matcher.solvers.bound import (
 )
 from matcher.solvers.cpsat import WORK_PER_SECOND, SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
+from matcher.solvers.lagrange import lagrangian_bound
 from matcher.solvers.pool import Pending, Workers, can_fork, shared_problem, workers_for
 from matcher.solvers.teams import (
     BLOCK,
@@ -73,6 +74,8 @@ RELAXATION_SHARE_BESIDE, RELAXATION_SHARE = 0.75, 0.7
 RELAXATION_FLOOR = 0.25  # of the part's step budget, kept for the search whatever the above
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large part's time
+PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
+PRICED_SECONDS_PER_PAIR_STEP = 1.5e-7  # measured on the district preset: 2.5 s for 100 steps
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
@@ -222,13 +225,13 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
     # small enough has its contested relaxation solved as an integer program instead, on a
     # forked process while the search runs (or first, in one process): the program's
     # optimum is the part's bound, and its teams are one more start for the search.
+    started = time.monotonic()
     pairs = _pair_count(options, part)
     workers = _workers_of_part(part, params)
     alone_early = workers > 1 and pairs > CONTESTED_BOUND_PAIRS
     relaxed = None
     steps = params.steps_s
     if pairs <= INTEGER_BOUND_PAIRS:
-        started = time.monotonic()
         beside = params.workers > 1 and can_fork()
         share = RELAXATION_SHARE_BESIDE if beside else RELAXATION_SHARE
         seconds = min(RELAXATION_SECONDS, share * params.time_limit_s)
@@ -246,7 +249,10 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         bound_seconds = 0.0
     else:
         bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
-        search_params = replace(params, time_limit_s=max(params.time_limit_s - bound_seconds,
+        # The priced bound's time comes off the clock only, not off the step budget, so the
+        # roster is what it was without it.
+        clock_kept = bound_seconds + (0.0 if alone_early else _priced_seconds(pairs))
+        search_params = replace(params, time_limit_s=max(params.time_limit_s - clock_kept,
                                                          0.5 * params.time_limit_s),
                                 budget_s=steps if alone_early else max(
                                     steps - _bound_seconds(pairs, steps), 0.5 * steps))
@@ -257,7 +263,13 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                                      lower_bound(problem, options, part))
     if bound is not None:
         return solution, status, bound
-    return solution, status, _part_bound(problem, options, part, pairs, bound_seconds)
+    bound = _part_bound(problem, options, part, pairs, bound_seconds)
+    if pairs > CONTESTED_BOUND_PAIRS and not stop.reason and (
+            _priced_seconds(pairs) < started + params.time_limit_s - time.monotonic()):
+        bound = max(bound, lagrangian_bound(problem, options, part,
+                                            target=_part_objective(problem, part, solution),
+                                            steps=PRICED_STEPS))
+    return solution, status, bound
 
 
 class _Done:
@@ -383,6 +395,28 @@ def _workers_of_part(part: list[int], params: SolverParams) -> int:
     if len(part) >= PARALLEL_RESIDENTS and params.workers > 1 and can_fork():
         return params.workers
     return 1
+
+
+def _priced_seconds(pairs: int) -> float:
+    """Time to keep for the priced (Lagrangian) bound of a part too large for the contested
+    relaxation; a part that finds its alone bound on the workers (a city) does without."""
+    return PRICED_SECONDS_PER_PAIR_STEP * PRICED_STEPS * pairs if pairs > CONTESTED_BOUND_PAIRS \
+        else 0.0
+
+
+def _part_objective(problem: Problem, part: list[int], solution: Solution) -> float:
+    """The objective of a part's roster on its own: its residents with nothing done, plus
+    what the roster changes (the residents of other parts would cancel out)."""
+    weights = problem.scenario.config.weights
+    empty = 0.0
+    for r in part:
+        priority = int(problem.resident_priority[r])
+        visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
+        empty += (weights.unmet_visit * priority * visits
+                  + weights.unmet_member * priority * int(problem.resident_team_size[r])
+                  + weights.churn * len(problem.incumbents_of(r)))
+    nothing = np.zeros(problem.n_volunteers)
+    return empty + objective_change(problem, Solution(), solution, nothing).value
 
 
 def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: int,
