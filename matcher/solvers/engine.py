@@ -166,6 +166,9 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
                                      deadline, say, stop)
     else:
         work = sum(len(parts[index]) for index in todo) or 1
+        # The one part of a station: its integer relaxation may take most of the limit.
+        # Beside other parts it would take theirs, so there it is only a bound, after.
+        alone = sum(len(parts[index]) > SMALL_PART for index in todo) == 1
         for index in todo:
             part = parts[index]
             if not stop.reason and deadline - time.monotonic() <= 0:
@@ -176,7 +179,8 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
             clock = max(remaining * len(part) / work, min(remaining, 1.0))
             work -= len(part)
             part_params = replace(params, time_limit_s=clock, budget_s=shares[index])
-            results[index] = _solve_one(problem, options, part, part_params, hint, say, stop)
+            results[index] = _solve_one(problem, options, part, part_params, hint, say, stop,
+                                        relax_first=alone)
             if len(parts) > 1 and len(part) > 1:
                 say(f"part {index + 1}/{len(parts)}: {len(part)} residents, "
                     f"{results[index][1]}")
@@ -212,8 +216,10 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
 
 
 def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: SolverParams,
-               hint: Solution, say: Progress, stop: StopFlag) -> tuple[Solution, str, float]:
-    """One part's roster, status and proven bound."""
+               hint: Solution, say: Progress, stop: StopFlag,
+               relax_first: bool = False) -> tuple[Solution, str, float]:
+    """One part's roster, status and proven bound. With `relax_first`, a part small enough
+    starts with its integer relaxation (see below)."""
     if len(part) <= SMALL_PART:
         result = solve_part(problem, options, part, Solution(), params,
                             hint=hint.restricted_to(set(part), problem.need_resident), stop=stop)
@@ -221,17 +227,18 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                     lower_bound(problem, options, part))
         return result.solution, result.status, bound
     # The bound is worked out within the part's time: after the search, or, for a part on
-    # worker processes that gets only the alone bound, on the workers at the start. A part
-    # small enough has its contested relaxation solved as an integer program instead, on a
-    # forked process while the search runs (or first, in one process): the program's
-    # optimum is the part's bound, and its teams are one more start for the search.
+    # worker processes that gets only the alone bound, on the workers at the start. With
+    # `relax_first`, a part small enough has its contested relaxation solved as an integer
+    # program instead, on a forked process while the search runs (or first, in one
+    # process): the program's optimum is the part's bound, and its teams are one more
+    # start for the search.
     started = time.monotonic()
     pairs = _pair_count(options, part)
     workers = _workers_of_part(part, params)
     alone_early = workers > 1 and pairs > CONTESTED_BOUND_PAIRS
     relaxed = None
     steps = params.steps_s
-    if pairs <= INTEGER_BOUND_PAIRS:
+    if relax_first and pairs <= INTEGER_BOUND_PAIRS:
         beside = params.workers > 1 and can_fork()
         share = RELAXATION_SHARE_BESIDE if beside else RELAXATION_SHARE
         seconds = min(RELAXATION_SECONDS, share * params.time_limit_s)
