@@ -238,3 +238,15 @@ def test_when_the_budget_cannot_reach_every_block_the_most_to_gain_go_first(stat
 
     gains = [sum(shortfall(r) for chunk in group for r in chunk) for group in ordered]
     assert gains == sorted(gains, reverse=True) and gains[0] > gains[-1]
+
+
+def test_waiting_for_another_process_reports_progress_and_gives_up_on_stop(monkeypatch):
+    monkeypatch.setattr(engine, "WAIT_REPORT_SECONDS", 0.0)
+    lines: list[str] = []
+    stop = StopFlag()
+    give_up = engine._waiting(lines.append, stop, "integer relaxation", "best roster so far 9.0")
+    assert give_up() is False
+    assert lines and "waiting for the integer relaxation" in lines[-1]
+    assert "best roster so far 9.0" in lines[-1]
+    stop.stop("interrupted")
+    assert give_up() is True

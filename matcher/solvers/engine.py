@@ -72,6 +72,7 @@ INTEGER_BOUND_SECONDS = 5.0
 RELAXATION_SECONDS = 45.0
 RELAXATION_SHARE_BESIDE, RELAXATION_SHARE = 0.75, 0.7
 RELAXATION_FLOOR = 0.25  # of the part's step budget, kept for the search whatever the above
+WAIT_REPORT_SECONDS = 5.0  # between progress lines while waiting for another process
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large part's time
 PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
@@ -489,7 +490,8 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
             solution, best = greedy, greedy_value
         say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
             f"objective {best:,.1f}")
-        relaxation = (relaxed.result(lambda: stop.reason is not None)
+        relaxation = (relaxed.result(_waiting(say, stop, "integer relaxation",
+                                              f"best roster so far {best:,.1f}"))
                       if relaxed is not None else None)
         if relaxation is not None and relaxation.optimal:
             start = _fill_teams(problem, _schedule_teams(
@@ -510,6 +512,22 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         return solution, TIME_LIMIT if out_of_time else "feasible", proven
     bound = None if bounds is None else float(sum(itertools.chain.from_iterable(bounds)))
     return solution, TIME_LIMIT if out_of_time else "feasible", bound
+
+
+def _waiting(say: Progress, stop: StopFlag, what: str, detail: str) -> Callable[[], bool]:
+    """A `give_up` for a result worked out elsewhere: true once the solve is stopped, and
+    meanwhile a progress line every few seconds, so a long wait does not look stuck."""
+    started = last = time.monotonic()
+
+    def give_up() -> bool:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= WAIT_REPORT_SECONDS:
+            last = now
+            say(f"  waiting for the {what}: {now - started:.0f} s; {detail}")
+        return stop.reason is not None
+
+    return give_up
 
 
 def _meets(objective: float, bound: float | None) -> bool:
