@@ -88,9 +88,9 @@ def candidate_pairs(problem: Problem) -> Candidates:
         keep("excluded", np.ones(len(residents), dtype=bool))
     wanted = problem.require_gender[residents]
     keep("gender", (wanted == NO_GENDER) | (wanted == problem.volunteer_gender[volunteers]))
-    keep("language", _speaks_a_required_language(problem, residents, volunteers))
+    keep("language", speaks_a_required_language(problem, residents, volunteers))
     # Skills and time are need-level rules: they are counted, but the pairs are kept.
-    skilled = _serves_some_need(problem, residents, volunteers, _skill_fits)
+    skilled = _serves_some_need(problem, residents, volunteers, skill_fits)
     survivors["skills"] = np.bincount(residents[skilled], minlength=problem.n_residents)
     useful = _serves_some_need(problem, residents, volunteers, _skill_and_time_fit)
     survivors["time"] = np.bincount(residents[useful], minlength=problem.n_residents)
@@ -141,7 +141,7 @@ def _nearest_km(problem: Problem) -> np.ndarray:
     return problem.distance_km(np.arange(problem.n_residents), nearest)
 
 
-def _speaks_a_required_language(problem: Problem, residents: np.ndarray,
+def speaks_a_required_language(problem: Problem, residents: np.ndarray,
                                 volunteers: np.ndarray) -> np.ndarray:
     if problem.require_languages.shape[1] == 0:
         return np.ones(len(residents), dtype=bool)
@@ -164,7 +164,7 @@ def _serves_some_need(problem: Problem, residents: np.ndarray, volunteers: np.nd
     return ok
 
 
-def _skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+def skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
     # A visit by several volunteers pools their skills, so any of them may lack some.
     shared = problem.need_volunteers_per_visit[needs] > 1
     wanted = problem.service_skills[problem.need_service[needs]]
@@ -172,7 +172,7 @@ def _skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> 
     return shared | ~(wanted & ~has).any(axis=1)
 
 
-def _time_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+def time_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
     """Some window of the need and of the volunteer overlap for at least the duration.
 
     Most days hold one interval on each side, whose overlap is plain arithmetic over all
@@ -216,7 +216,7 @@ def _single_intervals(patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _skill_and_time_fit(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
-    return _skill_fits(problem, needs, volunteers) & _time_fits(problem, needs, volunteers)
+    return skill_fits(problem, needs, volunteers) & time_fits(problem, needs, volunteers)
 
 
 def _longest_overlap(first, second) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from matcher.candidates import _skill_fits
+from matcher.candidates import skill_fits
 from matcher.explain.rules import fit_days, pair_rules
 from matcher.explain.state import RosterState
 from matcher.explain.words import compact_windows
@@ -121,7 +121,7 @@ def volunteer_edits(state: RosterState, r: int, u: int, n: int, missing: int) ->
     added: list[Window] = []
     required = required_needs(state, r, u, n, missing)
     for need, visits, used in required:
-        if not _skill_fits(p, np.array([need]), np.array([u]))[0]:
+        if not skill_fits(p, np.array([need]), np.array([u]))[0]:
             return None
         windows = _windows_to_add(state, u, need, visits, used)
         if windows is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.candidates import _skill_fits, _speaks_a_required_language, _time_fits
+from matcher.candidates import skill_fits, speaks_a_required_language, time_fits
 from matcher.explain.state import RosterState
 from matcher.explain.terms import swap_delta
 from matcher.explain.words import clock, compact_windows
@@ -61,7 +61,7 @@ def pair_rules(state: RosterState, r: int, v: int) -> list[Verdict]:
     wanted = int(p.require_gender[r])
     if wanted != NO_GENDER and wanted != int(p.volunteer_gender[v]):
         found.append(Verdict("gender", {"required": GENDERS[wanted], "volunteer": volunteer.gender}))
-    if not _speaks_a_required_language(p, np.array([r]), np.array([v]))[0]:
+    if not speaks_a_required_language(p, np.array([r]), np.array([v]))[0]:
         found.append(Verdict("language", {
             "required": list(state.scenario.residents[r].require.languages),
             "volunteer": list(volunteer.languages)}))
@@ -74,11 +74,11 @@ def need_rule(state: RosterState, r: int, v: int, n: int, visits: int) -> Verdic
     p = state.problem
     needs, volunteers = np.array([n]), np.array([v])
     service = p.service_ids[p.need_service[n]]
-    if not _skill_fits(p, needs, volunteers)[0]:
+    if not skill_fits(p, needs, volunteers)[0]:
         wanted = p.service_skills[p.need_service[n]] & ~p.volunteer_skills[v]
         return Verdict("skills", {"service": service,
                                   "missing": [s for s, w in zip(p.skills, wanted, strict=True) if w]})
-    if not _time_fits(p, needs, volunteers)[0]:
+    if not time_fits(p, needs, volunteers)[0]:
         return Verdict("time", _time_facts(state, n, v))
     free = [d for d in fit_days(state, n, v) if d not in _need_days(state, r, n)]
     if len(free) < visits:
