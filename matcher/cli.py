@@ -8,10 +8,7 @@ from collections.abc import Sequence
 
 from matcher import __version__
 from matcher.errors import ScenarioError
-
-EXIT_OK = 0
-EXIT_VIOLATIONS = 1
-EXIT_BAD_INPUT = 2
+from matcher.exits import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

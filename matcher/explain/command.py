@@ -11,10 +11,8 @@ import json
 import sys
 
 from matcher.errors import ScenarioError
+from matcher.exits import EXIT_BAD_INPUT, EXIT_OK
 from matcher.explain.words import LANGUAGES
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 
 
 def add_explain_command(subparsers) -> None:

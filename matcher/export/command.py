@@ -7,11 +7,9 @@ import sys
 from pathlib import Path
 
 from matcher.errors import ScenarioError
+from matcher.exits import EXIT_BAD_INPUT, EXIT_OK
 
 from .formats import DEFAULT_FORMATS, FORMATS, parse_formats
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 
 
 def add_export_command(subparsers) -> None:

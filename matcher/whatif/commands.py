@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 
 from matcher.errors import ScenarioError
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
+from matcher.exits import EXIT_BAD_INPUT, EXIT_OK
 
 
 def add_variant_command(subparsers) -> None:

@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 from matcher.errors import ScenarioError
+from matcher.exits import EXIT_BAD_INPUT, EXIT_OK
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 CONNECT_SECONDS = 10
 
 
