@@ -109,9 +109,9 @@ windows = st.sampled_from(["Mon-Fri 09:00-11:30", "Tue,Thu 14:00-17:00", "Sat 09
 
 
 @st.composite
-def random_scenarios(draw):
-    n_residents = draw(st.integers(1, 4))
-    n_volunteers = draw(st.integers(0, 5))
+def random_scenarios(draw, residents=(1, 4), volunteers=(0, 5)):
+    n_residents = draw(st.integers(*residents))
+    n_volunteers = draw(st.integers(*volunteers))
     residents = []
     for i in range(n_residents):
         team = draw(st.integers(1, 2))
@@ -167,6 +167,21 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
         for integer in (False, True):
             contested = contested_lower_bound(result.problem, options, residents, integer=integer)
             assert contested is None or contested <= result.objective + 1e-6
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(random_scenarios(residents=(9, 14), volunteers=(6, 16)))
+def test_a_random_part_too_large_for_one_exact_model_gives_a_valid_roster(tmp_path, s):
+    # More residents than one exact model takes: teams, the integer relaxation with its
+    # teams, and the search. The roster keeps every rule, and a roster reported optimal
+    # meets its bound.
+    result = matcher.solve(s, time_limit_s=10)
+    assert check_roster(s, result.write(tmp_path / "roster")) == []
+    bound = result.summary["bound"]
+    assert bound is not None and bound <= result.objective + 1e-6
+    if result.status == "optimal":
+        assert bound == pytest.approx(result.objective, rel=1e-6)
 
 
 def test_a_stopped_search_still_returns_a_valid_roster(tmp_path):
