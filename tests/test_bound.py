@@ -89,6 +89,24 @@ def test_a_part_whose_relaxation_is_exact_is_solved_to_proven_optimality(tmp_pat
     assert result.summary["coverage"]["visits_scheduled"] == 9
 
 
+def test_a_station_with_a_resident_apart_is_still_proven_optimal(tmp_path):
+    # The same nine, and a tenth resident 0.5 degree away with a volunteer of their own:
+    # a second part, solved by one exact model. The first part's proof must not count the
+    # tenth resident as unserved.
+    residents = [{"id": f"R{i}", "lat": BASE_LAT + 0.002 * i} for i in range(9)]
+    residents.append({"id": "R9", "lat": BASE_LAT + 0.5})
+    volunteers = [{"id": f"V{j}", "lat": BASE_LAT + 0.002 * j + 0.0007 * (j % 3),
+                   "max_residents": 1} for j in range(9)]
+    volunteers.append({"id": "V9", "lat": BASE_LAT + 0.5})
+    s = scenario(residents, volunteers)
+    lines: list[str] = []
+    result = matcher.solve(s, time_limit_s=20, progress=lines.append)
+    assert "2 independent parts" in lines[0]
+    assert check_roster(s, result.write(tmp_path / "roster")) == []
+    assert result.status == "optimal"
+    assert result.summary["bound"] == pytest.approx(result.objective, abs=1e-6)
+
+
 def test_pricing_volunteers_at_zero_gives_the_alone_bound():
     from matcher.problem import compile_problem
     from matcher.scenario import read_scenario

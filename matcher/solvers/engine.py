@@ -415,16 +415,22 @@ def _priced_seconds(pairs: int) -> float:
 def _part_objective(problem: Problem, part: list[int], solution: Solution) -> float:
     """The objective of a part's roster on its own: its residents with nothing done, plus
     what the roster changes (the residents of other parts would cancel out)."""
+    nothing = np.zeros(problem.n_volunteers)
+    return (_unserved_cost(problem, part)
+            + objective_change(problem, Solution(), solution, nothing).value)
+
+
+def _unserved_cost(problem: Problem, residents) -> float:
+    """What these residents cost with nothing done for them."""
     weights = problem.scenario.config.weights
-    empty = 0.0
-    for r in part:
+    cost = 0.0
+    for r in residents:
         priority = int(problem.resident_priority[r])
         visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
-        empty += (weights.unmet_visit * priority * visits
-                  + weights.unmet_member * priority * int(problem.resident_team_size[r])
-                  + weights.churn * len(problem.incumbents_of(r)))
-    nothing = np.zeros(problem.n_volunteers)
-    return empty + objective_change(problem, Solution(), solution, nothing).value
+        cost += (weights.unmet_visit * priority * visits
+                 + weights.unmet_member * priority * int(problem.resident_team_size[r])
+                 + weights.churn * len(problem.incumbents_of(r)))
+    return cost
 
 
 def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: int,
@@ -503,11 +509,16 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
             if value < best:
                 solution, best = start, value
     proven = relaxation.bound if relaxation is not None else None
-    solution, best, search_cut = _improve(problem, options, part, solution, best, params,
-                                          steps.rounds, deadline, say, stop, proven)
+    # Objectives here are of the whole problem with only this part's roster in it: the
+    # residents of other parts count as unserved. The part's bound is put on that scale.
+    others = (_unserved_cost(problem, range(problem.n_residents))
+              - _unserved_cost(problem, part)) if proven is not None else 0.0
+    solution, best, search_cut = _improve(
+        problem, options, part, solution, best, params, steps.rounds, deadline, say, stop,
+        None if proven is None else proven + others)
     out_of_time |= choice.status == TIME_LIMIT or search_cut
     if proven is not None:
-        if _meets(best, proven):
+        if _meets(best - others, proven):
             return solution, "optimal", proven
         return solution, TIME_LIMIT if out_of_time else "feasible", proven
     bound = None if bounds is None else float(sum(itertools.chain.from_iterable(bounds)))
