@@ -18,13 +18,13 @@ from matcher.solvers.pool import can_fork, ignore_interrupts
 
 
 class Background:
-    """`function(*args)`, started now in a forked process (with `fork` and where fork is
-    available), else worked out when its result is asked for."""
+    """`function(*args)`, started now in a forked process where fork is available, else
+    worked out when its result is asked for."""
 
-    def __init__(self, function: Callable[..., Any], *args: Any, fork: bool = True):
+    def __init__(self, function: Callable[..., Any], *args: Any):
         self._function, self._args = function, args
         self._process = self._receiver = None
-        if fork and can_fork():
+        if can_fork():
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(target=_send, args=(sender, function, args),

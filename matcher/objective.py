@@ -76,6 +76,21 @@ def objective_change(problem: Problem, old: Solution, new: Solution, load: np.nd
     return Change(float(change + weights.fairness * above), after)
 
 
+def unserved_cost(problem: Problem, residents) -> float:
+    """What these residents cost with nothing done for them: every visit and team member
+    missing, every current pair dropped. The empty roster's objective, resident by
+    resident, from which relaxations and bounds count down."""
+    weights = problem.scenario.config.weights
+    cost = 0.0
+    for r in residents:
+        priority = int(problem.resident_priority[r])
+        visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
+        cost += (weights.unmet_visit * priority * visits
+                 + weights.unmet_member * priority * int(problem.resident_team_size[r])
+                 + weights.churn * len(problem.incumbents_of(r)))
+    return cost
+
+
 def unmet_visits_by_priority(problem: Problem, solution: Solution) -> float:
     done = np.bincount([v.need for v in solution.visits], minlength=problem.n_needs)
     missing = np.maximum(problem.need_visits - done, 0)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import matcher
+from matcher import background
 from matcher.background import Background
 from matcher.roster import input_hash
 from matcher.solvers.pool import can_fork
@@ -55,9 +56,10 @@ def test_giving_up_stops_the_forked_process_and_returns_nothing():
     assert not pending._process.is_alive()
 
 
-def test_without_fork_the_function_runs_when_its_result_is_asked_for():
+def test_without_fork_the_function_runs_when_its_result_is_asked_for(monkeypatch):
+    monkeypatch.setattr(background, "can_fork", lambda: False)
     calls = []
-    pending = Background(calls.append, "ran", fork=False)
+    pending = Background(calls.append, "ran")
     assert calls == []
     pending.result()
     assert calls == ["ran"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.objective import fair_share_minutes, preference_misses
+from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 
@@ -32,10 +32,8 @@ def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> floa
     size = int(problem.resident_team_size[r])
     candidates = options.pairs_of_resident.get(r, [])
     incumbents = problem.incumbents_of(r)
-    visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
     unserved = weights.unmet_visit * priority
-    empty = (unserved * visits + weights.unmet_member * priority * size
-             + weights.churn * len(incumbents))
+    empty = unserved_cost(problem, [r])
     if not candidates:
         return empty
     misses = preference_misses(problem, np.full(len(candidates), r),
@@ -170,8 +168,9 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
             model.add_team(int(r))
     model.add_volunteer_limits()
     solver.Objective().SetMinimization()
+    nothing = Relaxation(None, {}, {}, False)
     if stop is not None and stop.reason:
-        return Relaxation(None, {}, {}, False)
+        return nothing
     if stop is not None:
         stop.active_solver = _Interruptible(solver)
     settings = pywraplp.MPSolverParameters()
@@ -184,7 +183,6 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
     finally:
         if stop is not None:
             stop.active_solver = None
-    nothing = Relaxation(None, {}, {}, False)
     if integer:
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return nothing
@@ -251,10 +249,8 @@ class _ContestedModel:
         p, w = self.problem, self.weights
         priority = int(p.resident_priority[r])
         incumbents = p.incumbents_of(r)
-        total = sum(int(p.need_visits[n]) for n in p.needs_of(r))
         unserved = w.unmet_visit * priority
-        self.constant += (unserved * total + w.unmet_member * priority * int(p.resident_team_size[r])
-                          + w.churn * len(incumbents))
+        self.constant += unserved_cost(p, [r])
         candidates = self.options.pairs_of_resident.get(r, [])
         rows_by_need = {n: {int(self.options.volunteer[row]): row for row in self.options.rows_of(n)}
                         for n in p.needs_of(r)}

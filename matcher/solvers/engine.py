@@ -39,7 +39,13 @@ from scipy.spatial import cKDTree
 
 from matcher.background import Background
 from matcher.candidates import Candidates, candidate_pairs, unit_vectors
-from matcher.objective import evaluate, objective_change, preference_misses, volunteer_load_minutes
+from matcher.objective import (
+    evaluate,
+    objective_change,
+    preference_misses,
+    unserved_cost,
+    volunteer_load_minutes,
+)
 from matcher.options import NeedOptions, visit_options
 from matcher.problem import Problem
 from matcher.solution import Solution
@@ -76,7 +82,7 @@ WAIT_REPORT_SECONDS = 5.0  # between progress lines while waiting for another pr
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large part's time
 PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
-PRICED_SECONDS_PER_PAIR_STEP = 1.5e-7  # measured on the district preset: 2.5 s for 100 steps
+PRICED_SECONDS_PER_PAIR_STEP = 4e-8  # district preset: 0.55 s for 100 steps (222,277 pairs)
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 NEARBY_VOLUNTEERS = 8  # volunteers each freed resident may choose from in one step
 STEP_WORK = 0.1  # CP-SAT deterministic work of one LNS step
@@ -245,16 +251,13 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         seconds = min(RELAXATION_SECONDS, share * params.time_limit_s)
         say(f"integer relaxation of {len(part)} residents ({pairs:,} pairs), up to "
             f"{seconds:.0f} s, " + ("beside the search" if beside else "before the search"))
-        relaxed = Background(_integer_relaxation, problem, options, part, seconds,
-                             None if beside else stop, fork=beside)
-        if not beside:
-            relaxed = _Done(relaxed.result())
+        relaxed = (Background(_integer_relaxation, problem, options, part, seconds, None)
+                   if beside else _Done(_integer_relaxation(problem, options, part, seconds, stop)))
         # The search waits for the relaxation (or runs after it): its budget leaves room
         # for the relaxation's whole limit, so that the clock never cuts its steps.
         search_params = replace(params, time_limit_s=params.time_limit_s - (
             time.monotonic() - started), budget_s=max(
                 steps - min(RELAXATION_SECONDS, share * steps), RELAXATION_FLOOR * steps))
-        bound_seconds = 0.0
     else:
         bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
         # The priced bound's time comes off the clock only, not off the step budget, so the
@@ -416,21 +419,8 @@ def _part_objective(problem: Problem, part: list[int], solution: Solution) -> fl
     """The objective of a part's roster on its own: its residents with nothing done, plus
     what the roster changes (the residents of other parts would cancel out)."""
     nothing = np.zeros(problem.n_volunteers)
-    return (_unserved_cost(problem, part)
+    return (unserved_cost(problem, part)
             + objective_change(problem, Solution(), solution, nothing).value)
-
-
-def _unserved_cost(problem: Problem, residents) -> float:
-    """What these residents cost with nothing done for them."""
-    weights = problem.scenario.config.weights
-    cost = 0.0
-    for r in residents:
-        priority = int(problem.resident_priority[r])
-        visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
-        cost += (weights.unmet_visit * priority * visits
-                 + weights.unmet_member * priority * int(problem.resident_team_size[r])
-                 + weights.churn * len(problem.incumbents_of(r)))
-    return cost
 
 
 def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: int,
@@ -511,8 +501,8 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     proven = relaxation.bound if relaxation is not None else None
     # Objectives here are of the whole problem with only this part's roster in it: the
     # residents of other parts count as unserved. The part's bound is put on that scale.
-    others = (_unserved_cost(problem, range(problem.n_residents))
-              - _unserved_cost(problem, part)) if proven is not None else 0.0
+    others = (unserved_cost(problem, sorted(set(range(problem.n_residents)) - set(part)))
+              if proven is not None else 0.0)
     solution, best, search_cut = _improve(
         problem, options, part, solution, best, params, steps.rounds, deadline, say, stop,
         None if proven is None else proven + others)
