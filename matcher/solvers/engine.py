@@ -102,6 +102,7 @@ PREPARE_SECONDS_PER_PAIR = 6e-6  # candidate pairs and visit options
 GREEDY_SECONDS_PER_RESIDENT = 0.55e-3  # the first greedy pass
 PLAN_SECONDS_PER_RESIDENT = 1.7e-3  # candidate teams, on one worker
 FINISH_SECONDS_PER_RESIDENT = 0.15e-3  # the greedy pass of the chosen teams, and filling them
+START_SECONDS_PER_RESIDENT = 0.15e-3  # the team choice's priced start (city: 2.0 s)
 STEPS_MARGIN = 0.03  # of the budget
 UNCOUNTED_MARGIN = 0.08  # of the uncounted work's estimate, which is the less certain
 # Blocks solved side by side on workers wait for the slower one and for the hand-over: a
@@ -547,7 +548,8 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
                alone_early: bool) -> _Steps:
     """A part's step budgets for `budget` seconds: what the uncounted work's estimate and
     the margin leave, shared out, and never more than the budget itself."""
-    uncounted = (PREPARE_SECONDS_PER_PAIR * pairs + FINISH_SECONDS_PER_RESIDENT * residents
+    uncounted = (PREPARE_SECONDS_PER_PAIR * pairs
+                 + (FINISH_SECONDS_PER_RESIDENT + START_SECONDS_PER_RESIDENT) * residents
                  + (GREEDY_SECONDS_PER_RESIDENT + PLAN_SECONDS_PER_RESIDENT) * residents / workers)
     if alone_early:
         uncounted += ALONE_BOUND_SECONDS_PER_PAIR * pairs / workers

@@ -26,6 +26,7 @@ from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
 from matcher.solvers.pool import Workers, shared_problem
+from matcher.solvers.priced_start import priced_choice
 
 TIME_LIMIT = "time limit"  # status of a search whose own time ran out before its step budget
 # How many of a resident's nearest useful volunteers are tried, by team size. Fewer than
@@ -200,7 +201,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
                  stop=None, workers: Workers | None = None) -> TeamChoice:
     """At most one plan per resident, volunteers' hours and resident counts respected.
 
-    Starts from the best plan each resident can still get (by priority), then re-chooses
+    Starts from the best plan each resident can still get, by priority (ranked at prices
+    on volunteers' hours and places where that gives the lower total), then re-chooses
     the teams of blocks of neighbouring residents exactly, the rest held fixed, pass after
     pass while the work budget lasts. Blocks are small enough for CP-SAT to prove each
     block optimal, which one model of a whole district is not. With several workers, blocks
@@ -213,7 +215,7 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     by_resident: dict[int, list[Plan]] = {}
     for plan in plans:
         by_resident.setdefault(plan.resident, []).append(plan)
-    chosen, claims = _greedy_plans(problem, by_resident, residents, hint or {})
+    chosen, claims = _start(problem, by_resident, residents, hint or {})
     order = _spatial_order(problem, residents)
     deadline = time.monotonic() + params.time_limit_s
     blocks = rounds = 0
@@ -360,13 +362,33 @@ def _most_to_gain_first(problem: Problem, groups: list[list[list[int]]],
     return [groups[i] for i in order]
 
 
+def _start(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
+           hint: dict[int, tuple[int, ...]]) -> tuple[dict[int, Plan], _Claims]:
+    """The team choice's start: by priority, each resident's best plan still open, first
+    as it stands (hinted teams first) and then at priced volunteers; the lower total wins."""
+    chosen, claims = _greedy_plans(problem, by_resident, residents, hint)
+    empty = {r: empty_cost(problem, r) for r in residents}
+    order = _by_priority(problem, residents)
+    known = sum(plan.cost - empty[r] for r, plan in chosen.items())
+    priced = priced_choice(problem, [plan for r in order for plan in by_resident.get(r, [])],
+                           empty, order, known)
+    if sum(plan.cost - empty[r] for r, plan in priced.items()) < known:
+        chosen, claims = priced, _Claims()
+        for plan in priced.values():
+            claims.replace(None, plan)
+    return chosen, claims
+
+
+def _by_priority(problem: Problem, residents: list[int]) -> list[int]:
+    return sorted(residents, key=lambda r: (-int(problem.resident_priority[r]), r))
+
+
 def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
                   hint: dict[int, tuple[int, ...]]) -> tuple[dict[int, Plan], _Claims]:
     """Each resident's best plan still open, by priority, and what the plans take."""
     claims = _Claims()
     chosen: dict[int, Plan] = {}
-    order = sorted(residents, key=lambda r: (-int(problem.resident_priority[r]), r))
-    for r in order:
+    for r in _by_priority(problem, residents):
         options = sorted(by_resident.get(r, []),
                          key=lambda plan: (plan.team != hint.get(r), plan.cost, plan.team))
         for plan in options:
