@@ -18,6 +18,7 @@ from matcher.solvers.bound import lower_bound
 from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import StopFlag
 from matcher.solvers.greedy import greedy_roster
+from matcher.solvers.lagrange import lagrangian_bound
 from matcher.solvers.pool import Workers, can_fork, workers_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,6 +192,26 @@ def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(
     assert any(says in message for message in messages)
     for name in ("assignments.csv", "visits.csv"):
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes()
+
+
+@needs_fork
+def test_a_part_on_the_workers_gets_the_priced_bound_after_its_search(tmp_path, monkeypatch):
+    # The sizes from which a part takes the city's path, made small enough for a station:
+    # its alone bound is found on the workers, and its priced bound after the search.
+    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+    monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
+    monkeypatch.setattr(engine, "INTEGER_BOUND_PAIRS", 50)
+    monkeypatch.setattr(teams, "BLOCK", 10)
+    scenario = read_scenario(STATION)
+    result = matcher.solve(scenario, time_limit_s=10, workers=2)
+    assert check_roster(scenario, result.write(tmp_path / "roster")) == []
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
+    residents = list(range(problem.n_residents))
+    priced = lagrangian_bound(problem, options, residents, target=result.objective,
+                              steps=engine.PRICED_STEPS)
+    assert priced > lower_bound(problem, options, residents) + 1000
+    assert result.summary["bound"] == pytest.approx(priced, rel=1e-9)
 
 
 @needs_fork

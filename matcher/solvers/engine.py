@@ -235,7 +235,8 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                     lower_bound(problem, options, part))
         return result.solution, result.status, bound
     # The bound is worked out within the part's time: after the search, or, for a part on
-    # worker processes that gets only the alone bound, on the workers at the start. With
+    # worker processes, its alone bound on the workers at the start and its priced bound
+    # after the search. With
     # `relax_first`, a part small enough has its contested relaxation solved as an integer
     # program instead, on a forked process while the search runs (or first, in one
     # process): the program's optimum is the part's bound, and its teams are one more
@@ -263,7 +264,7 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
         # The priced bound's time comes off the clock only, not off the step budget, so the
         # roster is what it was without it.
-        clock_kept = bound_seconds + (0.0 if alone_early else _priced_seconds(pairs))
+        clock_kept = bound_seconds + _priced_seconds(pairs)
         search_params = replace(params, time_limit_s=max(params.time_limit_s - clock_kept,
                                                          0.5 * params.time_limit_s),
                                 budget_s=steps if alone_early else max(
@@ -273,9 +274,8 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
     if relaxed is not None:
         return solution, status, max(bound if bound is not None else -math.inf,
                                      lower_bound(problem, options, part))
-    if bound is not None:
-        return solution, status, bound
-    bound = _part_bound(problem, options, part, pairs, bound_seconds)
+    if bound is None:
+        bound = _part_bound(problem, options, part, pairs, bound_seconds)
     if pairs > CONTESTED_BOUND_PAIRS and not stop.reason and (
             _priced_seconds(pairs) < started + params.time_limit_s - time.monotonic()):
         bound = max(bound, lagrangian_bound(problem, options, part,
@@ -411,7 +411,7 @@ def _workers_of_part(part: list[int], params: SolverParams) -> int:
 
 def _priced_seconds(pairs: int) -> float:
     """Time to keep for the priced (Lagrangian) bound of a part too large for the contested
-    relaxation; a part that finds its alone bound on the workers (a city) does without."""
+    relaxation (a district, a city)."""
     return PRICED_SECONDS_PER_PAIR_STEP * PRICED_STEPS * pairs if pairs > CONTESTED_BOUND_PAIRS \
         else 0.0
 
