@@ -16,6 +16,9 @@ from matcher.solvers.bound import contested_lower_bound, lower_bound
 from tests.scenarios import BASE_LAT, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+# A relaxation's bound is its solver's value less an allowance for the solver's own error,
+# which grows with the cost of leaving everyone unserved: on these scenarios under 1e-3.
+SOLVED = 1e-3
 
 
 def bounds(s) -> tuple[float, dict[bool, float], float]:
@@ -40,7 +43,8 @@ def test_a_shared_visit_needs_an_attendee_with_each_skill():
                  [{"id": "V1", "skills": ["first_aid"]}, {"id": "V2", "skills": ["first_aid"]}])
     optimum, contested, _ = bounds(s)
     assert optimum == pytest.approx(3000)
-    assert contested[False] == pytest.approx(optimum) and contested[True] == pytest.approx(optimum)
+    assert contested[False] == pytest.approx(optimum, abs=SOLVED)
+    assert contested[True] == pytest.approx(optimum, abs=SOLVED)
 
 
 def test_work_above_the_fair_share_is_counted():
@@ -50,7 +54,7 @@ def test_work_above_the_fair_share_is_counted():
     s = scenario([{}], [{"id": "V1"}, {"id": "V2"}])
     optimum, contested, alone = bounds(s)
     assert optimum == pytest.approx(2.5)
-    assert contested[True] == pytest.approx(optimum)
+    assert contested[True] == pytest.approx(optimum, abs=SOLVED)
     assert contested[False] <= optimum and alone == 0
 
 
@@ -59,7 +63,7 @@ def test_a_team_across_two_organizations_is_counted():
                                       {"id": "V2", "organization": "ORG2"}])
     optimum, contested, _ = bounds(s)
     assert optimum == pytest.approx(2 + 2 * 0.5 * 5 / 2)  # cohesion, and fairness
-    assert contested[True] == pytest.approx(optimum)
+    assert contested[True] == pytest.approx(optimum, abs=SOLVED)
 
 
 def test_whole_visits_only_as_an_integer_program():
@@ -69,7 +73,7 @@ def test_whole_visits_only_as_an_integer_program():
                  [{"id": "V1", "max_hours_per_week": 1.5, "max_residents": 2}])
     optimum, contested, _ = bounds(s)
     assert optimum == pytest.approx(2000)
-    assert contested[True] == pytest.approx(optimum)
+    assert contested[True] == pytest.approx(optimum, abs=SOLVED)
     assert contested[False] < optimum
 
 
@@ -85,7 +89,7 @@ def test_a_part_whose_relaxation_is_exact_is_solved_to_proven_optimality(tmp_pat
     result = matcher.solve(s, time_limit_s=20, workers=workers)
     assert check_roster(s, result.write(tmp_path / "roster")) == []
     assert result.status == "optimal"
-    assert result.summary["bound"] == pytest.approx(result.objective, abs=1e-6)
+    assert result.objective - SOLVED <= result.summary["bound"] <= result.objective
     assert result.summary["coverage"]["visits_scheduled"] == 9
 
 
@@ -104,7 +108,7 @@ def test_a_station_with_a_resident_apart_is_still_proven_optimal(tmp_path):
     assert "2 independent parts" in lines[0]
     assert check_roster(s, result.write(tmp_path / "roster")) == []
     assert result.status == "optimal"
-    assert result.summary["bound"] == pytest.approx(result.objective, abs=1e-6)
+    assert result.objective - SOLVED <= result.summary["bound"] <= result.objective
 
 
 def test_pricing_volunteers_at_zero_gives_the_alone_bound():

@@ -176,8 +176,8 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
     settings = pywraplp.MPSolverParameters()
     # The wrapper's default stops within 1e-4 of the program's own objective, which leaves
     # out the constant and is several times the roster's: closer, so that a roster meeting
-    # the bound is recognised as optimal.
-    settings.SetDoubleParam(settings.RELATIVE_MIP_GAP, 1e-7)
+    # the bound (less the tolerance below) is recognised as optimal.
+    settings.SetDoubleParam(settings.RELATIVE_MIP_GAP, 1e-8)
     try:
         status = solver.Solve(settings)
     finally:
@@ -191,16 +191,22 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
         if status != pywraplp.Solver.OPTIMAL:
             return nothing
         value = model.constant + solver.Objective().Value()
-    bound = value - 1e-7 * max(1.0, abs(value))  # the solvers' own tolerance
+    # The solvers' own tolerance. Their error scales with the program's objective, which
+    # leaves out the constant: on a roster almost fully served the bound is a small
+    # difference of two large numbers (both solvers gave 1.4349497 against an optimum of
+    # 1.4349484, with a constant of 1,300).
+    tolerance = 1e-7 * max(1.0, abs(value)) + 1e-8 * abs(model.constant)
+    bound = value - tolerance
     if not (integer and status == pywraplp.Solver.OPTIMAL):
-        return Relaxation(bound, {}, {}, False)
+        return Relaxation(bound, {}, {}, False, tolerance)
     teams: dict[int, list[int]] = {}
     for (r, v), y in sorted(model.pairs.items()):
         if y.solution_value() > 0.5:
             teams.setdefault(r, []).append(v)
     visits = {r: round(sum(x.solution_value() for x in served))
               for r, served in sorted(model.served.items())}
-    return Relaxation(bound, {r: tuple(vs) for r, vs in teams.items()}, visits, True)
+    return Relaxation(bound, {r: tuple(vs) for r, vs in teams.items()}, visits, True,
+                      tolerance)
 
 
 def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
@@ -226,6 +232,9 @@ class Relaxation:
     teams: dict[int, tuple[int, ...]]  # resident -> volunteers, if solved to optimality
     visits: dict[int, int]  # resident -> visits its optimum makes, likewise
     optimal: bool  # solved as an integer program to optimality
+    # Taken off the solver's value for its own error: a roster within this of the bound
+    # meets it.
+    tolerance: float = 0.0
 
 
 class _ContestedModel:

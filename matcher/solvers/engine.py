@@ -500,16 +500,18 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
             if value < best:
                 solution, best = start, value
     proven = relaxation.bound if relaxation is not None else None
+    # What a roster must reach to meet the bound, the solver's error allowed for.
+    reach = None if proven is None else proven + relaxation.tolerance
     # Objectives here are of the whole problem with only this part's roster in it: the
     # residents of other parts count as unserved. The part's bound is put on that scale.
     others = (unserved_cost(problem, sorted(set(range(problem.n_residents)) - set(part)))
               if proven is not None else 0.0)
     solution, best, search_cut = _improve(
         problem, options, part, solution, best, params, steps.rounds, deadline, say, stop,
-        None if proven is None else proven + others)
+        None if reach is None else reach + others)
     out_of_time |= choice.status == TIME_LIMIT or search_cut
     if proven is not None:
-        if _meets(best - others, proven):
+        if _meets(best - others, reach):
             return solution, "optimal", proven
         return solution, TIME_LIMIT if out_of_time else "feasible", proven
     bound = None if bounds is None else float(sum(itertools.chain.from_iterable(bounds)))
