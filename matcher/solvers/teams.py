@@ -128,13 +128,11 @@ def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]
     member_index = {v: i for i, v in enumerate(team)}
     visits: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []  # km, need, who, ms
     for n in problem.needs_of(r):
-        rows = {v: row for v, row in rows_by_need[n].items() if v in member_index}
+        need_rows = rows_by_need[n]
+        rows = {v: row for v in team if (row := need_rows.get(v)) is not None}
         if not rows:
             continue
-        wanted = problem.service_skills[problem.need_service[n]]
-        together = int(problem.need_volunteers_per_visit[n])
-        per_day = [best for day in range(7)
-                   if (best := _best_attendees(problem, options, rows, day, together, wanted))]
+        per_day = _best_attendees_by_day(problem, options, n, rows)
         per_day.sort()
         for km, attendees in per_day[:int(problem.need_visits[n])]:
             visits.append((km, n, attendees, tuple(int(options.load_ms[rows[v]])
@@ -165,23 +163,40 @@ def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]
     return Plan(r, team, cost, tuple(load), len(visits))
 
 
-def _best_attendees(problem: Problem, options: NeedOptions, rows: dict[int, int], day: int,
-                    together: int, wanted: np.ndarray) -> tuple[float, tuple[int, ...]] | None:
-    free = [v for v, row in rows.items() if int(options.day_mask[row]) >> day & 1]
-    if len(free) < together:
-        return None
-    best = None
-    for group in itertools.combinations(sorted(free), together):
-        if together > 1:
+def _best_attendees_by_day(problem: Problem, options: NeedOptions, n: int,
+                           rows: dict[int, int]) -> list[tuple[float, tuple[int, ...]]]:
+    """For each day some of the members (`rows`: member -> option row of need n) can visit
+    together, the attendees travelling least (ties: the lowest ids) and their distance."""
+    together = int(problem.need_volunteers_per_visit[n])
+    members = sorted(rows)
+    if len(members) < together:
+        return []
+    masks = [int(options.day_mask[rows[v]]) for v in members]
+    kms = [float(options.km[rows[v]]) for v in members]
+    wanted = problem.service_skills[problem.need_service[n]]
+    found = []
+    for day in range(7):
+        free = [i for i, mask in enumerate(masks) if mask >> day & 1]
+        if len(free) < together:
+            continue
+        if together == 1:
+            # One attendee: options already hold the service's skills.
+            i = min(free, key=kms.__getitem__)
+            found.append((kms[i], (members[i],)))
+            continue
+        best = None
+        for group in itertools.combinations(free, together):
             covered = np.zeros_like(wanted)
-            for v in group:
-                covered |= problem.volunteer_skills[v]
+            for i in group:
+                covered |= problem.volunteer_skills[members[i]]
             if (wanted & ~covered).any():
                 continue
-        km = sum(float(options.km[rows[v]]) for v in group)
-        if best is None or km < best[0]:
-            best = (km, group)
-    return best
+            km = sum(kms[i] for i in group)
+            if best is None or km < best[0]:
+                best = (km, tuple(members[i] for i in group))
+        if best is not None:
+            found.append(best)
+    return found
 
 
 @dataclass(frozen=True)
