@@ -237,8 +237,8 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                     lower_bound(problem, options, part))
         return result.solution, result.status, bound
     # The bound is worked out within the part's time: after the search, or, for a part on
-    # worker processes, its alone bound on the workers at the start and its priced bound
-    # after the search. With
+    # worker processes, its alone bound on the workers at the start and, time allowing,
+    # its priced bound after the search. With
     # `relax_first`, a part small enough has its contested relaxation solved as an integer
     # program instead, on a forked process while the search runs (or first, in one
     # process): the program's optimum is the part's bound, and its teams are one more
@@ -266,7 +266,9 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         bound_seconds = 0.0 if alone_early else _bound_seconds(pairs, params.time_limit_s)
         # The priced bound's time comes off the clock only, not off the step budget, so the
         # roster is what it was without it.
-        clock_kept = bound_seconds + _priced_seconds(pairs)
+        # A part on the workers (a city) keeps no time for it: its budgets fill the limit
+        # more tightly, and the priced bound only runs if time is left after the search.
+        clock_kept = bound_seconds + (0.0 if alone_early else _priced_seconds(pairs))
         search_params = replace(params, time_limit_s=max(params.time_limit_s - clock_kept,
                                                          0.5 * params.time_limit_s),
                                 budget_s=steps if alone_early else max(
