@@ -4,11 +4,11 @@
 2. The candidate graph splits into independent parts (connected components); residents with
    no candidate at all are unmet at once.
 3. A part small enough is solved exactly by CP-SAT (`SMALL_PART` residents); its bound is valid.
-4. A larger part has its teams chosen (candidate teams per resident, then exact blocks of
-   neighbouring residents), its visits set exactly, and is improved by large neighbourhood
-   search: a seed resident (unmet demand first) and its nearest neighbours are freed and
-   re-solved exactly by CP-SAT, with the rest of the roster fixed, and the change is kept
-   when the whole objective does not get worse.
+4. A larger part has its teams chosen (candidate teams per resident, taken by priority at
+   priced volunteers, then exact blocks of neighbouring residents), its visits set exactly,
+   and is improved by large neighbourhood search: a seed resident (unmet demand first) and
+   its nearest neighbours are freed and re-solved exactly by CP-SAT, with the rest of the
+   roster fixed, and the change is kept when the whole objective does not get worse.
 5. With several workers, independent parts are solved side by side on forked processes; a
    single part of `PARALLEL_RESIDENTS` or more finds its candidate teams and alone bound,
    solves its blocks and sets its teams' visits on them instead.
