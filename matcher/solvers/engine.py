@@ -414,8 +414,9 @@ def _workers_of_part(part: list[int], params: SolverParams) -> int:
 
 
 def _priced_seconds(pairs: int) -> float:
-    """Time to keep for the priced (Lagrangian) bound of a part too large for the contested
-    relaxation (a district, a city)."""
+    """Time the priced (Lagrangian) bound of a part too large for the contested relaxation
+    takes: kept off the clock of a part solved in one process (a district), and what a part
+    on the workers (a city) must have left after its search to run it."""
     return PRICED_SECONDS_PER_PAIR_STEP * PRICED_STEPS * pairs if pairs > CONTESTED_BOUND_PAIRS \
         else 0.0
 
