@@ -8,6 +8,7 @@ from pathlib import Path
 
 import matcher
 from matcher.candidates import candidate_pairs
+from matcher.objective import unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
 from matcher.solvers import teams
@@ -51,7 +52,7 @@ def test_a_volunteer_in_demand_goes_to_the_resident_nobody_else_can_serve():
 def test_the_priced_start_keeps_every_limit_and_is_never_worse_than_the_greedy_one():
     s = read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml")
     problem, residents, plans = plans_of(s)
-    empty = {r: teams.empty_cost(problem, r) for r in residents}
+    empty = {r: unserved_cost(problem, [r]) for r in residents}
     order = sorted(residents, key=lambda r: (-int(problem.resident_priority[r]), r))
     by_resident = {}
     for plan in plans:

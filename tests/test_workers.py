@@ -10,7 +10,7 @@ import yaml
 import matcher
 from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
-from matcher.objective import evaluate
+from matcher.objective import evaluate, unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
 from matcher.solvers import engine, teams
@@ -252,8 +252,8 @@ def test_when_the_budget_cannot_reach_every_block_the_most_to_gain_go_first(stat
     assert sorted(map(str, ordered)) == sorted(map(str, groups))
 
     def shortfall(r):
-        best = min([p.cost for p in by_resident.get(r, [])] + [teams.empty_cost(problem, r)])
-        held = chosen[r].cost if r in chosen else teams.empty_cost(problem, r)
+        best = min([p.cost for p in by_resident.get(r, [])] + [unserved_cost(problem, [r])])
+        held = chosen[r].cost if r in chosen else unserved_cost(problem, [r])
         assert held >= best - 1e-9  # nobody holds better than their own best
         return held - best
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.objective import fair_share_minutes, preference_misses
+from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
@@ -108,17 +108,6 @@ def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
                 + weights.preference * misses)
     order = np.lexsort((ids, estimate))
     return ids[order].tolist()
-
-
-def empty_cost(problem: Problem, r: int) -> float:
-    """Cost of a resident left with no team at all."""
-    weights = problem.scenario.config.weights
-    priority = int(problem.resident_priority[r])
-    visits = sum(int(problem.need_visits[n]) for n in problem.needs_of(r))
-    churn = len(problem.incumbents_of(r))
-    return (weights.unmet_visit * priority * visits
-            + weights.unmet_member * priority * int(problem.resident_team_size[r])
-            + weights.churn * churn)
 
 
 def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
@@ -367,7 +356,7 @@ def _most_to_gain_first(problem: Problem, groups: list[list[list[int]]],
     from a block; one who got a worse team, or none, because a neighbour took the
     volunteers, has."""
     def shortfall(r: int) -> float:
-        empty = empty_cost(problem, r)
+        empty = unserved_cost(problem, [r])
         best = min([plan.cost for plan in by_resident.get(r, [])] + [empty])
         held = chosen[r].cost if r in chosen else empty
         return held - best
@@ -382,7 +371,7 @@ def _start(problem: Problem, by_resident: dict[int, list[Plan]], residents: list
     """The team choice's start: by priority, each resident's best plan still open, first
     as it stands (hinted teams first) and then at priced volunteers; the lower total wins."""
     chosen, claims = _greedy_plans(problem, by_resident, residents, hint)
-    empty = {r: empty_cost(problem, r) for r in residents}
+    empty = {r: unserved_cost(problem, [r]) for r in residents}
     order = _by_priority(problem, residents)
     known = sum(plan.cost - empty[r] for r, plan in chosen.items())
     priced = priced_choice(problem, [plan for r in order for plan in by_resident.get(r, [])],
@@ -411,7 +400,7 @@ def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], resident
                    <= math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
                    and claims.count.get(v, 0) < int(problem.volunteer_max_residents[v])
                    for v, ms in zip(plan.team, plan.load_ms, strict=True)):
-                if plan.cost >= empty_cost(problem, r):
+                if plan.cost >= unserved_cost(problem, [r]):
                     break
                 chosen[r] = plan
                 claims.replace(None, plan)
@@ -450,7 +439,7 @@ def _solve_block(problem: Problem, task: _BlockTask,
             by_volunteer.setdefault(v, []).append((i, ms))
     terms = []
     for r, indices in by_plan_resident.items():
-        base = _floor(empty_cost(problem, r))
+        base = _floor(unserved_cost(problem, [r]))
         model.AddAtMostOne(picks[i] for i in indices)
         terms.extend((_floor(plans[i].cost) - base) * picks[i] for i in indices)
     share_ms = fair_share_minutes(problem) * 60_000
