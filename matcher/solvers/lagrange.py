@@ -100,11 +100,9 @@ def priced_value(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.nda
     hours_used = np.zeros(pairs.n_volunteers)
     places_used = np.zeros(pairs.n_volunteers)
     if len(pairs.starts):
-        best = np.minimum.reduceat(cost, pairs.starts)
-        value += float(np.minimum(best, 0.0).sum())
         # Each resident's choice: their cheapest pair (the first, on a tie), if it gains.
-        cheapest = np.flatnonzero(cost == best[pairs.group])
-        first = cheapest[np.r_[True, np.diff(pairs.group[cheapest]) != 0]]
+        best, first = least_in_groups(cost, pairs.starts, pairs.group)
+        value += float(np.minimum(best, 0.0).sum())
         chosen = np.zeros(len(cost), dtype=bool)
         chosen[first[best < 0]] = True
         places_used = np.bincount(pairs.volunteer[chosen], minlength=pairs.n_volunteers)
@@ -114,6 +112,15 @@ def priced_value(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.nda
                                  minlength=pairs.n_volunteers)
     value -= float(hour_price @ pairs.hours + place_price @ pairs.places)
     return value, hours_used - pairs.hours, places_used - pairs.places
+
+
+def least_in_groups(values: np.ndarray, starts: np.ndarray, group: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of consecutive entries (`starts`: each run's first entry, none empty;
+    `group`: each entry's run): the least value, and the first entry reaching it."""
+    least = np.minimum.reduceat(values, starts)
+    at = np.flatnonzero(values == least[group])
+    return least, at[np.r_[True, np.diff(group[at]) != 0]]
 
 
 def priced_pairs(problem: Problem, options: NeedOptions, residents) -> PricedPairs:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.problem import Problem
+from matcher.solvers.lagrange import least_in_groups
 
 if TYPE_CHECKING:
     from matcher.solvers.teams import Plan
@@ -90,11 +91,8 @@ class _PlanArrays:
     def cheapest(self, priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each resident's least priced saving (never above zero: no team is free) and the
         first plan reaching it, if it is below zero."""
-        in_groups = priced[self.by_resident]
-        least = np.minimum.reduceat(in_groups, self.group_starts)
-        at_least = np.flatnonzero(in_groups == least[self.group_of])
-        first = np.full(len(self.group_starts), len(priced))
-        np.minimum.at(first, self.group_of[at_least], at_least)
+        least, first = least_in_groups(priced[self.by_resident], self.group_starts,
+                                       self.group_of)
         taken = self.by_resident[first[least < 0]]
         return np.minimum(least, 0.0), taken
 
