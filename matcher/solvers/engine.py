@@ -496,9 +496,13 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
                                               f"best roster so far {best:,.1f}"))
                       if relaxed is not None else None)
         if relaxation is not None and relaxation.optimal:
+            # Every group is solved exactly, not only those the greedy pass leaves short:
+            # these teams are the optimum's but for the clock, so exact visits for them are
+            # most often the roster's optimum, with no search left to do.
             start = _fill_teams(problem, _schedule_teams(
                 problem, options, part, relaxation.teams, relaxation.visits, params,
-                steps.schedule_work, deadline, stop, workers), relaxation.teams, options, part)
+                steps.schedule_work, deadline, stop, workers, every_group=True),
+                relaxation.teams, options, part)
             value = evaluate(problem, start).objective
             say(f"integer relaxation: bound {relaxation.bound:,.1f}, its teams' roster "
                 f"{value:,.1f}")
@@ -657,13 +661,14 @@ def _teams_of(solution: Solution) -> dict[int, tuple[int, ...]]:
 def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
                     teams: dict[int, tuple[int, ...]], planned: dict[int, int],
                     params: SolverParams, work: float, deadline: float, stop: StopFlag,
-                    workers: Workers) -> Solution:
+                    workers: Workers, every_group: bool = False) -> Solution:
     """Days, times and attendees for fixed teams.
 
     The greedy pass places most visits; each group of residents sharing a volunteer where it
-    places fewer visits than the teams promised is solved exactly by CP-SAT, with `work`
-    (CP-SAT's deterministic time) shared among them. The groups share no volunteer, so they
-    are solved side by side on the workers, and each is kept if it lowers the objective.
+    places fewer visits than the teams promised (or, with `every_group`, each group) is
+    solved exactly by CP-SAT, with `work` (CP-SAT's deterministic time) shared among them.
+    The groups share no volunteer, so they are solved side by side on the workers, and each
+    is kept if it lowers the objective.
     """
     allowed = {r: teams.get(r, ()) for r in part}
     restricted = options.restricted(allowed, problem)
@@ -679,8 +684,8 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
             graph.add_edge(r, ("v", v))
     groups = sorted((sorted(n for n in c if not isinstance(n, tuple))
                      for c in nx.connected_components(graph)), key=lambda g: g[0])
-    short = [group for group in groups
-             if sum(planned.get(r, 0) for r in group) > sum(done.get(r, 0) for r in group)]
+    short = [group for group in groups if every_group
+             or sum(planned.get(r, 0) for r in group) > sum(done.get(r, 0) for r in group)]
     work_each = max(0.05, work / max(1, len(short)))
     solve = (_schedule_group if workers.count > 1
              else functools.partial(_schedule_group, stop=stop))
