@@ -160,8 +160,9 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
         # Ctrl-C is the caller's to handle (it stops the solver through `stop`); SCIP's own
         # handler would swallow it.
         # No restarts: once a good solution fixes many variables, SCIP would presolve again
-        # and redo its root cutting rounds; without, stations' programs (40 residents,
-        # generator seeds 1-5) were proved in 0.4-1.3 times the time, 0.5 on most.
+        # and redo its root cutting rounds. Without, the bundled station's program was
+        # proved in 0.45-0.53 of the time (three solver seeds); on generated stations of
+        # 40 residents (seeds 2-5) in 0.5-1.75 of it, the slowest ones gaining most.
         solver.SetSolverSpecificParametersAsString(
             "misc/catchctrlc = FALSE\npresolving/maxrestarts = 0\n")
     # A linear program stopped early proves nothing and is dropped; a MIP keeps its bound.
@@ -290,7 +291,7 @@ class _ContestedModel:
             if saving > 0:
                 # Visits of equal load are one whole count, not one variable each: those
                 # would be interchangeable, and the MIP solver would branch over every
-                # order of them (the station's program was proved up to twice as fast).
+                # order of them (stations' programs were proved 1.1-3.3 times as fast).
                 for load, count in sorted(Counter(loads).items()):
                     visits = self.variable(count, -saving)
                     self.served.setdefault(r, []).append(visits)
@@ -358,8 +359,9 @@ class _ContestedModel:
         share = fair_share_minutes(p)
         for v, entries in self.hours.items():
             # In minutes, not milliseconds: rows with coefficients in the millions beside
-            # ones in the units slow the solvers' linear algebra. The station's integer
-            # program was proved in half the time.
+            # ones in the units slow the solvers' linear algebra. The bundled station's
+            # integer program was proved in about half the time (other stations: from a
+            # fifth of the time to 1.7 times it, less in all on the five).
             load = self.solver.Sum([(ms / MS_PER_MINUTE) * x for x, ms in entries])
             self.solver.Add(load <= float(p.volunteer_max_minutes[v]))
             if self.weights.fairness > 0:
