@@ -83,7 +83,7 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
         km[at] = options.km[rows]
     # The most visits that fit in v's hours: whole needs' visits, lightest load first, as
     # many of each as fit; a visit that does not fit means no heavier one does either.
-    room = np.floor(problem.volunteer_max_minutes[candidates] * 60_000).astype(np.int64)
+    room = np.floor(problem.volunteer_max_minutes[candidates] * MS_PER_MINUTE).astype(np.int64)
     served = np.zeros(len(candidates), dtype=np.int64)
     going = np.ones(len(candidates), dtype=bool)
     rank = np.argsort(loads, axis=1, kind="stable")
@@ -386,7 +386,7 @@ def _visit_loads(problem: Problem, options: NeedOptions, v: int,
             days = int(days_in_mask(options.day_mask[row]))
             loads += [int(options.load_ms[row])] * min(int(problem.need_visits[n]), days)
             km = float(options.km[row])
-    cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
+    cap = math.floor(float(problem.volunteer_max_minutes[v]) * MS_PER_MINUTE)
     ordered = sorted(loads)
     served = int((np.cumsum(ordered) <= cap).sum()) if ordered else 0
     return ordered[:served], km
