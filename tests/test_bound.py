@@ -143,3 +143,39 @@ def test_a_place_two_residents_want_is_priced_until_one_goes_further():
     fairness = result.evaluation.costs["fairness"]
     assert fairness > 0
     assert priced == pytest.approx(result.objective - fairness, abs=1e-3)
+
+
+def alone_bound_and_optimum(s) -> tuple[float, float]:
+    result = matcher.solve(s, time_limit_s=20)
+    assert result.status == "optimal"
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem))
+    return lower_bound(problem, options, range(problem.n_residents)), result.objective
+
+
+def test_a_team_of_two_cannot_staff_three_volunteers_days():
+    # Three needs, one a day, and one volunteer free on each day: a team of two makes two
+    # of the three visits, whoever is on it, and the alone bound counts the third unmet.
+    days = ["Mon", "Tue", "Wed"]
+    needs = [{"service": service, "duration_min": 60, "windows": [f"{d} 09:00-12:00"]}
+             for service, d in zip(["companionship", "rehab", "escort"], days, strict=True)]
+    volunteers = [{"id": f"V{i}", "availability": [f"{d} 08:00-20:00"],
+                   "skills": ["first_aid", "rehab"]} for i, d in enumerate(days)]
+    alone, optimum = alone_bound_and_optimum(scenario([{"team_size": 2, "needs": needs}],
+                                                      volunteers))
+    assert alone == pytest.approx(1000)  # each need taking its own volunteer would give 0
+    assert alone <= optimum < 1000 + 100  # the rest is fairness
+
+
+def test_a_member_without_the_hours_for_two_needs_makes_one():
+    # Both needs fall on V1 (rehab, and escort with V2, who has no skill): V1's 1.5 h
+    # hold one of the two 60 min visits with the walk there and back, not both.
+    needs = [{"service": "rehab", "duration_min": 60, "windows": ["Mon-Fri 09:00-12:00"]},
+             {"service": "escort", "duration_min": 60, "volunteers_per_visit": 2,
+              "windows": ["Mon-Fri 09:00-12:00"]}]
+    volunteers = [{"id": "V1", "skills": ["first_aid", "rehab"], "max_hours_per_week": 1.5,
+                   "lat": BASE_LAT + 0.001},
+                  {"id": "V2"}]
+    alone, optimum = alone_bound_and_optimum(scenario([{"team_size": 2, "needs": needs}],
+                                                      volunteers))
+    assert 1000 <= alone <= optimum + 1e-6

@@ -109,15 +109,16 @@ windows = st.sampled_from(["Mon-Fri 09:00-11:30", "Tue,Thu 14:00-17:00", "Sat 09
 
 
 @st.composite
-def random_scenarios(draw, residents=(1, 4), volunteers=(0, 5)):
+def random_scenarios(draw, residents=(1, 4), volunteers=(0, 5), team_sizes=(1, 2),
+                     most_needs=2):
     n_residents = draw(st.integers(*residents))
     n_volunteers = draw(st.integers(*volunteers))
     residents = []
     for i in range(n_residents):
-        team = draw(st.integers(1, 2))
+        team = draw(st.integers(*team_sizes))
         needs = []
         for service in draw(st.lists(st.sampled_from(["companionship", "rehab", "escort"]),
-                                     min_size=1, max_size=2, unique=True)):
+                                     min_size=1, max_size=most_needs, unique=True)):
             needs.append({"service": service, "duration_min": draw(st.sampled_from([30, 60, 90])),
                           "visits_per_week": draw(st.integers(1, 3)),
                           "volunteers_per_visit": draw(st.integers(1, team)),
@@ -167,6 +168,20 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
         for integer in (False, True):
             contested = contested_lower_bound(result.problem, options, residents, integer=integer)
             assert contested is None or contested <= result.objective + 1e-6
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(random_scenarios(residents=(1, 2), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3))
+def test_a_team_alone_bound_stays_below_a_proven_optimum(s):
+    # The bound of a resident with a team takes the least over every team of candidates
+    # not dominated by others, with each member's hours, days and skills; a roster CP-SAT
+    # proves optimal never costs less.
+    result = matcher.solve(s, time_limit_s=10)
+    if result.status == "optimal":
+        options = visit_options(result.problem, candidate_pairs(result.problem))
+        residents = range(result.problem.n_residents)
+        assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,

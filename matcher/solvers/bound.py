@@ -4,8 +4,8 @@ Every term of the objective but fairness is a sum over residents, and fairness i
 negative, so the sum over residents of the least cost each could have if nobody else
 competed for their volunteers is a valid lower bound. For a resident cared for one to one,
 the least cost is found exactly over every eligible volunteer (that volunteer's days, skills
-and weekly hours included). For a team, the team's make-up is relaxed: each need may use the
-best of all eligible volunteers, for any number of members.
+and weekly hours included). For a team, the least cost is found over every team of eligible
+volunteers, with the visits relaxed (see `team_bound`).
 
 The bound is weak where volunteers are contested (the optimiser's real difficulty); its gap
 says how much of the cost could at most still be saved.
@@ -22,6 +22,7 @@ import numpy as np
 from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
+from matcher.solvers.team_bound import team_lower_bound
 
 MS_PER_MINUTE = 60_000
 MINUTES_PER_HOUR = 60
@@ -29,34 +30,20 @@ MINUTES_PER_HOUR = 60
 
 def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
     """The least cost resident r could have with the volunteers all to themselves."""
+    if int(problem.resident_team_size[r]) != 1:
+        return team_lower_bound(problem, options, r)
     weights = problem.scenario.config.weights
-    priority = int(problem.resident_priority[r])
-    size = int(problem.resident_team_size[r])
     candidates = options.pairs_of_resident.get(r, [])
     incumbents = problem.incumbents_of(r)
-    unserved = weights.unmet_visit * priority
     empty = unserved_cost(problem, [r])
     if not candidates:
         return empty
     misses = preference_misses(problem, np.full(len(candidates), r),
                                np.array(candidates, dtype=np.int64)).astype(float)
-    if size == 1:
-        alone = _alone_costs(problem, options, r, np.asarray(candidates, dtype=np.int64))
-        kept = np.isin(candidates, list(incumbents)) if incumbents else np.zeros(len(candidates), bool)
-        costs = (alone + weights.preference * misses
-                 + weights.churn * (len(incumbents) - kept))
-        return float(min(empty, costs.min()))
-    cheapest_wishes = np.cumsum(np.sort(misses)) * weights.preference
-    keepable = len(incumbents & set(candidates))
-    best = empty
-    for members in range(1, min(size, len(candidates)) + 1):
-        cost = (weights.unmet_member * priority * (size - members)
-                + cheapest_wishes[members - 1]
-                + weights.churn * (len(incumbents) - min(members, keepable)))
-        for n in problem.needs_of(r):
-            cost += _need_relaxed(problem, options, n, members, unserved)
-        best = min(best, cost)
-    return best
+    alone = _alone_costs(problem, options, r, np.asarray(candidates, dtype=np.int64))
+    kept = np.isin(candidates, list(incumbents)) if incumbents else np.zeros(len(candidates), bool)
+    costs = alone + weights.preference * misses + weights.churn * (len(incumbents) - kept)
+    return float(min(empty, costs.min()))
 
 
 def _alone_costs(problem: Problem, options: NeedOptions, r: int,
@@ -99,28 +86,6 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
     per_visit = weights.distance_km * km
     served = np.where(per_visit >= unserved, 0, served)
     return (total - served) * unserved + served * per_visit
-
-
-def _need_relaxed(problem: Problem, options: NeedOptions, n: int, members: int,
-                  unserved: float) -> float:
-    """Least cost of one need when any `members` eligible volunteers may staff it."""
-    weights = problem.scenario.config.weights
-    wanted = int(problem.need_visits[n])
-    together = int(problem.need_volunteers_per_visit[n])
-    rows = list(options.rows_of(n))
-    if together > members or not rows:
-        return wanted * unserved
-    skills = problem.service_skills[problem.need_service[n]]
-    free = (options.day_mask[rows][:, None] >> np.arange(7)) & 1 == 1      # [row, day]
-    has = problem.volunteer_skills[options.volunteer[rows]]                # [row, skill]
-    covered = (free.T.astype(np.int64) @ has.astype(np.int64)) > 0           # [day, skill]
-    enough = free.sum(axis=0) >= together
-    staffable = int((enough & ~(skills & ~covered).any(axis=1)).sum())
-    served = min(wanted, staffable)
-    per_visit = weights.distance_km * float(np.sort(options.km[rows])[:together].sum())
-    if per_visit >= unserved:
-        served = 0
-    return (wanted - served) * unserved + served * per_visit
 
 
 def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:

@@ -80,7 +80,9 @@ RELAXATION_SHARE_BESIDE, RELAXATION_SHARE = 0.75, 0.7
 RELAXATION_FLOOR = 0.25  # of the part's step budget, kept for the search whatever the above
 WAIT_REPORT_SECONDS = 5.0  # between progress lines while waiting for another process
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
-ALONE_BOUND_SECONDS_PER_PAIR = 3e-6  # the alone bound's cost, kept from a large part's time
+# The alone bound's cost, kept from a large part's time; most of it is the teams' (city
+# preset: 3.4 s for the one-to-one residents and 7.3 s for the teams, 2.04 M pairs).
+ALONE_BOUND_SECONDS_PER_PAIR = 5.5e-6
 PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
 PRICED_SECONDS_PER_PAIR_STEP = 4e-8  # district preset: 0.55 s for 100 steps (222,277 pairs)
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
@@ -273,18 +275,18 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                                                          0.5 * params.time_limit_s),
                                 budget_s=steps if alone_early else max(
                                     steps - _bound_seconds(pairs, steps), 0.5 * steps))
-    solution, status, bound = _teams_then_search(problem, options, part, search_params, hint,
-                                                 say, stop, workers, alone_early, relaxed)
+    solution, status, bound, alone = _teams_then_search(
+        problem, options, part, search_params, hint, say, stop, workers, alone_early, relaxed)
     if relaxed is not None:
         return solution, status, max(bound if bound is not None else -math.inf,
                                      lower_bound(problem, options, part))
     if bound is None:
-        bound = _part_bound(problem, options, part, pairs, bound_seconds)
+        bound, alone = _part_bound(problem, options, part, pairs, bound_seconds)
     if pairs > CONTESTED_BOUND_PAIRS and not stop.reason and (
             _priced_seconds(pairs) < started + params.time_limit_s - time.monotonic()):
         bound = max(bound, lagrangian_bound(problem, options, part,
                                             target=_part_objective(problem, part, solution),
-                                            steps=PRICED_STEPS))
+                                            steps=PRICED_STEPS, alone=alone))
     return solution, status, bound
 
 
@@ -430,17 +432,19 @@ def _part_objective(problem: Problem, part: list[int], solution: Solution) -> fl
 
 
 def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: int,
-                seconds: float) -> float:
+                seconds: float) -> tuple[float, dict[int, float]]:
     """The best proven bound affordable for a part: the contested relaxation (as a MIP
-    for a small part, a linear program for a mid-sized one), else each resident alone.
-    `seconds` limits the contested model; whatever it has proved by then is valid."""
-    alone = lower_bound(problem, options, part)
+    for a small part, a linear program for a mid-sized one), else each resident alone;
+    and each resident's alone bound. `seconds` limits the contested model; whatever it has
+    proved by then is valid."""
+    alone = {r: resident_lower_bound(problem, options, r) for r in part}
+    total = float(sum(alone.values()))
     if pairs > CONTESTED_BOUND_PAIRS:
-        return alone
+        return total, alone
     integer = pairs <= INTEGER_BOUND_PAIRS
     contested = contested_lower_bound(problem, options, part, integer=integer,
                                       time_limit_s=max(seconds, 0.1))
-    return alone if contested is None else max(alone, contested)
+    return (total if contested is None else max(total, contested)), alone
 
 
 def _hint_from_current(problem: Problem) -> Solution:
@@ -450,12 +454,13 @@ def _hint_from_current(problem: Problem) -> Solution:
 def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
                        params: SolverParams, hint: Solution, say: Progress, stop: StopFlag,
                        count: int, alone_early: bool, relaxed=None
-                       ) -> tuple[Solution, str, float | None]:
+                       ) -> tuple[Solution, str, float | None, dict[int, float] | None]:
     """Choose teams, set the visits exactly, then improve by large neighbourhood search.
     With `alone_early`, the part's alone bound is worked out on the workers too and
-    returned. `relaxed` (a `Background` of the part's integer relaxation) gives the bound
-    returned, and if it was solved to optimality, its teams are set too and the search
-    starts from whichever roster is better. Otherwise the bound returned is None."""
+    returned, with each resident's. `relaxed` (a `Background` of the part's integer
+    relaxation) gives the bound returned, and if it was solved to optimality, its teams are
+    set too and the search starts from whichever roster is better. Otherwise the bound
+    returned is None."""
     started = time.monotonic()
     deadline = started + params.time_limit_s
     with workers_for(problem, options, count) as workers:
@@ -521,10 +526,14 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
     out_of_time |= choice.status == TIME_LIMIT or search_cut
     if proven is not None:
         if _meets(best - others, reach):
-            return solution, "optimal", proven
-        return solution, TIME_LIMIT if out_of_time else "feasible", proven
-    bound = None if bounds is None else float(sum(itertools.chain.from_iterable(bounds)))
-    return solution, TIME_LIMIT if out_of_time else "feasible", bound
+            return solution, "optimal", proven, None
+        return solution, TIME_LIMIT if out_of_time else "feasible", proven, None
+    if bounds is None:
+        return solution, TIME_LIMIT if out_of_time else "feasible", None, None
+    # The chunks' bounds come back in the part's order.
+    alone_bounds = dict(zip(part, itertools.chain.from_iterable(bounds), strict=True))
+    return (solution, TIME_LIMIT if out_of_time else "feasible",
+            float(sum(alone_bounds.values())), alone_bounds)
 
 
 def _waiting(say: Progress, stop: StopFlag, what: str, detail: str) -> Callable[[], bool]:

@@ -22,6 +22,7 @@ the contested program (a district: 100 steps in about 0.6 s).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,10 +58,11 @@ class PricedPairs:
 
 
 def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: float,
-                     steps: int = 100) -> float:
+                     steps: int = 100, alone: Mapping[int, float] | None = None) -> float:
     """The best bound found in `steps` subgradient steps. `target`, the objective of a roster
-    of these residents, only sizes the steps (Polyak's rule)."""
-    pairs = priced_pairs(problem, options, residents)
+    of these residents, only sizes the steps (Polyak's rule). `alone`, the residents' alone
+    bounds where already worked out, saves working out again those of the teams."""
+    pairs = priced_pairs(problem, options, residents, alone)
     hour_price = np.zeros(pairs.n_volunteers)
     place_price = np.zeros(pairs.n_volunteers)
     best, scale, stalled = -np.inf, 1.0, 0
@@ -123,7 +125,8 @@ def least_in_groups(values: np.ndarray, starts: np.ndarray, group: np.ndarray
     return least, at[np.r_[True, np.diff(group[at]) != 0]]
 
 
-def priced_pairs(problem: Problem, options: NeedOptions, residents) -> PricedPairs:
+def priced_pairs(problem: Problem, options: NeedOptions, residents,
+                 alone: Mapping[int, float] | None = None) -> PricedPairs:
     p = problem
     weights = p.scenario.config.weights
     residents = np.unique(np.asarray(list(residents), dtype=np.int64))
@@ -162,7 +165,8 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents) -> PricedPai
     fits = within <= room[volunteer[slot_pair]]
     slot_pair, slot_load = slot_pair[fits], slot_load[fits]
     constant = (unserved_cost(p, single.tolist())
-                + sum(resident_lower_bound(p, options, int(r)) for r in teams))
+                + sum(alone[int(r)] if alone is not None and int(r) in alone
+                      else resident_lower_bound(p, options, int(r)) for r in teams))
     starts = np.flatnonzero(np.r_[True, resident[1:] != resident[:-1]]) if len(resident) \
         else np.zeros(0, dtype=np.int64)
     return PricedPairs(
