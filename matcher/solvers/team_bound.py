@@ -15,7 +15,7 @@ cost in any roster. It leaves out the clock within a day, fairness and cohesion 
 which can lower a roster's cost), and counts no volunteer as taken by another resident. It
 is far tighter than letting each need take the best of all eligible volunteers: a team of
 two cannot staff three needs from three different volunteers' days (district preset: 74,305
-against 32,288 for its 257 teams; city preset: 1.91 M against 1.16 M).
+against 32,288 for its 257 teams; city preset: 1.88 M against 1.16 M).
 
 The teams are enumerated, but only over candidates that are not dominated. A candidate is
 dominated by another that costs no more as a pair, has no fewer hours, and is, for every
@@ -27,8 +27,8 @@ cost, and the maximal ones among them are kept (see `undominated`).
 
 from __future__ import annotations
 
+import functools
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +42,7 @@ DAYS = 7
 # Teams whose cost is looked at again with the volunteers' hours, at most, per resident:
 # past it the bound is the next team's cost without them, which is still a lower bound.
 MOST_TEAMS_WITH_HOURS = 200
+TEAMS_PER_CHUNK = 20_000
 _BITS = np.array([bin(mask).count("1") for mask in range(1 << DAYS)], dtype=np.int64)
 
 
@@ -77,31 +78,53 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
     hours = problem.volunteer_max_minutes[candidates].astype(float)
     needs = [_need_columns(problem, options, n, candidates, hours) for n in problem.needs_of(r)]
     kept = undominated(pair_cost, hours, needs, size)
+    # One more place, `nobody`, stands for a place left empty in a smaller team.
+    nobody = len(candidates)
+    pair_cost, hours = np.append(pair_cost, 0.0), np.append(hours, 0.0)
     unserved = weights.unmet_visit * priority
-    teams, costs = [], []
-    for members in range(1, min(size, len(kept)) + 1):
-        some = np.array(list(itertools.combinations(kept.tolist(), members)), dtype=np.int64)
-        cost = empty + pair_cost[some].sum(axis=1)
-        for need in needs:
-            cost += _visits_cost(need, _days_staffed(need, some),
-                                 weights.distance_km * _nearest_km(need, some), unserved)
-        teams.append(some)
-        costs.append(cost)
-    if not teams:
-        return empty
-    costs = np.concatenate(costs)
+    # The cheapest teams without hours, found a chunk at a time so that a resident with
+    # many candidates needs no more memory than a chunk.
+    # Kept for each of them: per need, the visits made and what each adds.
+    teams = np.zeros((0, size), dtype=np.int64)
+    costs = np.zeros(0)
+    made = np.zeros((0, len(needs)), dtype=np.int64)
+    adds = np.zeros((0, len(needs)))
+    for some in _teams_in_chunks(kept, size, nobody):
+        visits = [_visits(need, some, weights.distance_km, unserved) for need in needs]
+        some_made = np.stack([count for count, _ in visits], axis=1)
+        some_adds = np.stack([each for _, each in visits], axis=1)
+        cost = empty + pair_cost[some].sum(axis=1) + (some_made * some_adds).sum(axis=1)
+        teams, costs = np.concatenate([teams, some]), np.concatenate([costs, cost])
+        made, adds = np.concatenate([made, some_made]), np.concatenate([adds, some_adds])
+        cheapest = np.argsort(costs, kind="stable")[:MOST_TEAMS_WITH_HOURS + 1]
+        teams, costs, made, adds = teams[cheapest], costs[cheapest], made[cheapest], adds[cheapest]
     # The volunteers' hours only raise a team's cost: the teams are looked at again with
     # them, cheapest first, until the next one's cost without them is no less than the best.
-    order = np.argsort(costs, kind="stable")
     best = empty
-    for looked, index in enumerate(order.tolist()):
-        if costs[index] >= best:
+    for looked, (team, cost) in enumerate(zip(teams.tolist(), costs.tolist(), strict=True)):
+        if cost >= best:
             return best
         if looked == MOST_TEAMS_WITH_HOURS:
-            return min(best, float(costs[index]))  # no team left costs less than this
-        team = _team_at(teams, index)
-        best = min(best, _with_hours(team, float(costs[index]), needs, hours, weights, unserved))
+            return min(best, cost)  # no team left costs less than this
+        members = [m for m in team if m != nobody]
+        best = min(best, _with_hours(members, cost, made[looked].tolist(),
+                                     adds[looked].tolist(), needs, hours))
     return best
+
+
+def _teams_in_chunks(kept: np.ndarray, size: int, nobody: int):
+    """Every team of 1 to `size` of the `kept` candidates, as rows of `size` indices
+    (`nobody` for a place left empty), at most `TEAMS_PER_CHUNK` rows at a time, smaller
+    teams first and each size in the order of `itertools.combinations`."""
+    for members in range(1, min(size, len(kept)) + 1):
+        flat = itertools.chain.from_iterable(itertools.combinations(kept.tolist(), members))
+        while True:
+            chunk = np.fromiter(itertools.islice(flat, TEAMS_PER_CHUNK * members), np.int64)
+            if not len(chunk):
+                break
+            rows = np.full((len(chunk) // members, size), nobody, dtype=np.int64)
+            rows[:, :members] = chunk.reshape(-1, members)
+            yield rows
 
 
 def undominated(pair_cost: np.ndarray, hours: np.ndarray, needs: list[_NeedColumns],
@@ -114,7 +137,7 @@ def undominated(pair_cost: np.ndarray, hours: np.ndarray, needs: list[_NeedColum
     visits, which the teams' costs with hours count."""
     # A candidate with no visit to make is dominated by every one with no greater pair
     # cost: only the `size` first of those in order of pair cost can be kept.
-    useful = np.logical_or.reduce([need.usable for need in needs])
+    useful = np.logical_or.reduce([need.usable[:len(pair_cost)] for need in needs])
     rank = np.empty(len(pair_cost), dtype=np.int64)
     rank[np.lexsort((np.arange(len(pair_cost)), pair_cost))] = np.arange(len(pair_cost))
     looked = np.flatnonzero(useful | (rank < size))
@@ -136,50 +159,46 @@ def undominated(pair_cost: np.ndarray, hours: np.ndarray, needs: list[_NeedColum
     return looked[dominates.sum(axis=0) < size]
 
 
-def _team_at(teams: list[np.ndarray], index: int) -> tuple[int, ...]:
-    """The team at `index` of the teams of every size, counted one size after another."""
-    for some in teams:
-        if index < len(some):
-            return tuple(some[index].tolist())
-        index -= len(some)
-    raise IndexError(index)
-
-
 def _need_columns(problem: Problem, options: NeedOptions, n: int, candidates: np.ndarray,
                   hours: np.ndarray) -> _NeedColumns:
     rows = np.asarray(options.rows_of(n), dtype=np.int64)
     at = np.searchsorted(candidates, options.volunteer[rows]) if len(rows) else rows
-    usable = np.zeros(len(candidates), dtype=bool)
-    day_mask = np.zeros(len(candidates), dtype=np.int64)
-    km = np.full(len(candidates), np.inf)
+    # One entry more than the candidates: `nobody`, who makes no visit.
+    count = len(candidates) + 1
+    usable = np.zeros(count, dtype=bool)
+    day_mask = np.zeros(count, dtype=np.int64)
+    km = np.full(count, np.inf)
     usable[at] = True
     day_mask[at] = options.day_mask[rows]
     km[at] = options.km[rows]
-    load = np.zeros(len(candidates))
+    load = np.zeros(count)
     load[at] = options.load_ms[rows] / MS_PER_MINUTE
     # A volunteer whose week cannot hold one visit makes none.
-    usable &= load <= hours
+    usable[:-1] &= load[:-1] <= hours
     day_mask[~usable] = 0
     km[~usable] = np.inf
     asked = np.flatnonzero(problem.service_skills[problem.need_service[n]])
     bits = 1 << np.arange(len(asked), dtype=np.int64)
-    skills = (problem.volunteer_skills[candidates][:, asked].astype(np.int64) * bits).sum(axis=1)
+    skills = np.append(
+        (problem.volunteer_skills[candidates][:, asked].astype(np.int64) * bits).sum(axis=1), 0)
     return _NeedColumns(int(problem.need_visits[n]), int(problem.need_volunteers_per_visit[n]),
                         usable, day_mask, km, load, skills, int(bits.sum()))
 
 
 def _days_staffed(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
     """For each team (rows of candidate indices), the days on which it can make a visit."""
-    usable = need.usable[teams]
-    masks = np.where(usable, need.day_mask[teams], 0)
+    # Columns one by one: teams have two or three members, and a ufunc's reduce along so
+    # short an axis costs more than the sum of its steps.
+    masks = [need.day_mask[column] for column in teams.T]  # none where not usable
     if need.together == 1:
         # Candidates with an option have every skill a one-volunteer visit asks for.
-        return _BITS[np.bitwise_or.reduce(masks, axis=1)]
+        return _BITS[functools.reduce(np.bitwise_or, masks)]
+    skills = [need.skills[column] for column in teams.T]
     days = np.zeros(len(teams), dtype=np.int64)
     for day in range(DAYS):
-        free = (masks >> day) & 1 == 1
-        skills = np.bitwise_or.reduce(np.where(free, need.skills[teams], 0), axis=1)
-        days += (free.sum(axis=1) >= need.together) & (skills == need.required)
+        free = [(mask >> day) & 1 for mask in masks]
+        held = functools.reduce(np.bitwise_or, [f * s for f, s in zip(free, skills, strict=True)])
+        days += (sum(free) >= need.together) & (held == need.required)
     return days
 
 
@@ -192,37 +211,32 @@ def _nearest_km(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
     return km.sum(axis=1)
 
 
-def _visits_cost(need: _NeedColumns, staffed: np.ndarray, per_visit: np.ndarray,
-                 unserved: float) -> np.ndarray:
-    """What the need's visits add to each team's cost, as many made as it can staff: each
-    saves its unmet cost and adds its distance (none made where that adds more)."""
+def _visits(need: _NeedColumns, teams: np.ndarray, per_km: float, unserved: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each team, the need's visits made, as many as it can staff, and what each adds
+    to the cost: its distance less the unmet cost it saves (none made where that would
+    add more)."""
+    per_visit = per_km * _nearest_km(need, teams)
     worth = per_visit < unserved
-    return np.where(worth, np.minimum(need.wanted, staffed)
-                    * (np.where(worth, per_visit, 0.0) - unserved), 0.0)
+    count = np.where(worth, np.minimum(need.wanted, _days_staffed(need, teams)), 0)
+    return count, np.where(count > 0, np.where(worth, per_visit, 0.0) - unserved, 0.0)
 
 
-def _with_hours(team: tuple[int, ...], cost: float, needs: list[_NeedColumns],
-                hours: np.ndarray, weights, unserved: float) -> float:
-    """A team's cost (`cost`, without hours) with each member's hours counted: the visits
-    made are chosen again, need by need, so that every member has time for the attendances
-    the others cannot make (each attends a visit once, on a day they are free), and all of
-    them for the attendances made, each at its least load."""
-    members = list(team)
-    ranges, gains, base = [], [], cost
-    for need in needs:
-        staffed = int(_days_staffed(need, np.array([members]))[0])
-        per_visit = float(weights.distance_km * _nearest_km(need, np.array([members]))[0])
-        most = min(need.wanted, staffed) if per_visit < unserved else 0
-        gain = per_visit - unserved if most else 0.0  # (the distance may be infinite)
-        ranges.append(range(most + 1))
-        gains.append(gain)
-        base -= most * gain
-    best = math.inf
-    for served in itertools.product(*ranges):
-        value = base + sum(count * gain for count, gain in zip(served, gains, strict=True))
-        if value < best and _hours_suffice(members, served, needs, hours):
-            best = value
-    return best
+def _with_hours(members: list[int], cost: float, made: list[int], adds: list[float],
+                needs: list[_NeedColumns], hours: np.ndarray) -> float:
+    """A team's cost (`cost`, without hours, with `made` visits of each need, each adding
+    `adds`) with each member's hours counted: the visits made are chosen again, need by
+    need, so that every member has time for the attendances the others cannot make (each
+    attends a visit once, on a day they are free), and the members who could attend time
+    for all of them, each at its least load."""
+    base = cost - sum(count * each for count, each in zip(made, adds, strict=True))
+    # Cheapest first: the first choice the hours allow is the least (making none is
+    # always allowed).
+    choices = sorted((base + sum(count * each for count, each in zip(served, adds, strict=True)),
+                      served) for served in itertools.product(*(range(count + 1)
+                                                                for count in made)))
+    return next(value for value, served in choices
+                if _hours_suffice(members, served, needs, hours))
 
 
 def _hours_suffice(members: list[int], served: tuple[int, ...], needs: list[_NeedColumns],
