@@ -81,7 +81,8 @@ RELAXATION_FLOOR = 0.25  # of the part's step budget, kept for the search whatev
 WAIT_REPORT_SECONDS = 5.0  # between progress lines while waiting for another process
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 # The alone bound's cost, kept from a large part's time; most of it is the teams' (city
-# preset: 3.4 s for the one-to-one residents and 7.3 s for the teams, 2.04 M pairs).
+# preset, 2.04 M pairs, one core: 3.4-4.2 s for the one-to-one residents and 7.3-9.2 s for
+# the teams over several runs, 5.2-6.6e-6 s per pair).
 ALONE_BOUND_SECONDS_PER_PAIR = 5.5e-6
 PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
 PRICED_SECONDS_PER_PAIR_STEP = 4e-8  # district preset: 0.55 s for 100 steps (222,277 pairs)
