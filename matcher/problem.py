@@ -14,6 +14,7 @@ import numpy as np
 from matcher.scenario.model import GENDERS, Scenario, Window
 
 EARTH_RADIUS_KM = 6371.0088
+MS_PER_MINUTE = 60_000
 NO_GENDER = -1
 
 
@@ -101,6 +102,14 @@ class Problem:
         for r, v in self.current_pairs:
             found.setdefault(r, set()).add(v)
         return {r: frozenset(vs) for r, vs in found.items()}
+
+    @cached_property
+    def volunteer_max_ms(self) -> np.ndarray:
+        """Each volunteer's weekly cap (rule H6) in whole milliseconds, the unit of the
+        solvers' loads: a load in milliseconds keeps the rule when it is at most this."""
+        caps = np.floor(self.volunteer_max_minutes * MS_PER_MINUTE).astype(np.int64)
+        caps.setflags(write=False)
+        return caps
 
     def incumbents_of(self, resident: int) -> frozenset[int]:
         return self.incumbents.get(resident, frozenset())

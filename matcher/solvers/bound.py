@@ -13,7 +13,6 @@ says how much of the cost could at most still be saved.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -70,7 +69,7 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
         km[at] = options.km[rows]
     # The most visits that fit in v's hours: whole needs' visits, lightest load first, as
     # many of each as fit; a visit that does not fit means no heavier one does either.
-    room = np.floor(problem.volunteer_max_minutes[candidates] * MS_PER_MINUTE).astype(np.int64)
+    room = problem.volunteer_max_ms[candidates].copy()  # counted down below
     served = np.zeros(len(candidates), dtype=np.int64)
     going = np.ones(len(candidates), dtype=bool)
     rank = np.argsort(loads, axis=1, kind="stable")
@@ -351,7 +350,7 @@ def _visit_loads(problem: Problem, options: NeedOptions, v: int,
             days = int(days_in_mask(options.day_mask[row]))
             loads += [int(options.load_ms[row])] * min(int(problem.need_visits[n]), days)
             km = float(options.km[row])
-    cap = math.floor(float(problem.volunteer_max_minutes[v]) * MS_PER_MINUTE)
+    cap = int(problem.volunteer_max_ms[v])
     ordered = sorted(loads)
     served = int((np.cumsum(ordered) <= cap).sum()) if ordered else 0
     return ordered[:served], km

@@ -263,7 +263,7 @@ class _PartModel:
             m.Add(sum(xs) <= int(p.volunteer_max_residents[v]) - fixed_pairs[v])
             keys = by_volunteer.get(v, [])
             fixed_load = sum(self._fixed_load_ms(v))
-            cap_ms = math.floor(float(p.volunteer_max_minutes[v]) * 60_000) - fixed_load
+            cap_ms = int(p.volunteer_max_ms[v]) - fixed_load
             load = sum(self.option[k].load_ms * self.y[k] for k in keys) if keys else 0
             if keys:
                 m.Add(load <= cap_ms)

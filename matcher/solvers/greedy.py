@@ -38,7 +38,7 @@ class _State:
                 and len(self.residents_of[v]) < int(p.volunteer_max_residents[v]))
 
     def has_hours(self, option: Option) -> bool:
-        cap = math.floor(float(self.problem.volunteer_max_minutes[option.volunteer]) * 60_000)
+        cap = int(self.problem.volunteer_max_ms[option.volunteer])
         return self.load_ms[option.volunteer] + option.load_ms <= cap
 
     def earliest_start(self, option: Option, r: int, duration: int,

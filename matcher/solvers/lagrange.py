@@ -161,7 +161,7 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     running = np.cumsum(slot_load)
     first = np.searchsorted(slot_pair, slot_pair)
     within = running - np.where(first > 0, running[first - 1], 0)
-    room = np.floor(p.volunteer_max_minutes * 60_000).astype(np.int64)
+    room = p.volunteer_max_ms
     fits = within <= room[volunteer[slot_pair]]
     slot_pair, slot_load = slot_pair[fits], slot_load[fits]
     constant = (unserved_cost(p, single.tolist())

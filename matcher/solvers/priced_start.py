@@ -74,7 +74,7 @@ class _PlanArrays:
         self.load_ms[rows, columns] = [ms for plan in plans for ms in plan.load_ms]
         self.present = np.zeros((count, width), dtype=bool)
         self.present[rows, columns] = True
-        self.hours_ms = np.floor(problem.volunteer_max_minutes * 60_000)
+        self.hours_ms = problem.volunteer_max_ms.astype(float)
         self.places = problem.volunteer_max_residents.astype(float)
         # Plans grouped by resident, for each resident's cheapest plan at a glance.
         self.by_resident = np.lexsort((np.arange(count), self.resident))

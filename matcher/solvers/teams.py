@@ -100,7 +100,7 @@ def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
     staffed = np.bincount(inverse, weights=visits)
     load = np.bincount(inverse, weights=visits * options.load_ms[lo:hi])
     km = np.bincount(inverse, weights=options.km[lo:hi]) / np.bincount(inverse)
-    cap = np.floor(problem.volunteer_max_minutes[ids] * 60_000)
+    cap = problem.volunteer_max_ms[ids]
     staffed = staffed * np.minimum(1.0, cap / np.maximum(load, 1.0))
     unserved = weights.unmet_visit * int(problem.resident_priority[r])
     misses = preference_misses(problem, np.full(len(ids), r), ids)
@@ -128,7 +128,7 @@ def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]
                                                    for v in attendees)))
     # A member who cannot carry all these visits alone does fewer: drop their heaviest visit
     # until the hours fit (other residents' claims are the team-choice model's business).
-    caps = [math.floor(float(problem.volunteer_max_minutes[v]) * 60_000) for v in team]
+    caps = [int(problem.volunteer_max_ms[v]) for v in team]
     while True:
         load = [0] * len(team)
         for _, _, attendees, loads in visits:
@@ -397,7 +397,7 @@ def _greedy_plans(problem: Problem, by_resident: dict[int, list[Plan]], resident
                          key=lambda plan: (plan.team != hint.get(r), plan.cost, plan.team))
         for plan in options:
             if all(claims.load.get(v, 0) + ms
-                   <= math.floor(float(problem.volunteer_max_minutes[v]) * 60_000)
+                   <= int(problem.volunteer_max_ms[v])
                    and claims.count.get(v, 0) < int(problem.volunteer_max_residents[v])
                    for v, ms in zip(plan.team, plan.load_ms, strict=True)):
                 if plan.cost >= unserved_cost(problem, [r]):
@@ -445,7 +445,7 @@ def _solve_block(problem: Problem, task: _BlockTask,
     share_ms = fair_share_minutes(problem) * 60_000
     fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / 3_600_000)
     for v, entries in sorted(by_volunteer.items()):
-        cap = math.floor(float(problem.volunteer_max_minutes[v]) * 60_000) - task.load[v]
+        cap = int(problem.volunteer_max_ms[v]) - task.load[v]
         room = int(problem.volunteer_max_residents[v]) - task.count[v]
         load = sum(ms * picks[i] for i, ms in entries)
         model.Add(load <= cap)
