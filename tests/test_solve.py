@@ -182,6 +182,8 @@ def test_a_team_alone_bound_stays_below_a_proven_optimum(s):
         options = visit_options(result.problem, candidate_pairs(result.problem))
         residents = range(result.problem.n_residents)
         assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
+        contested = contested_lower_bound(result.problem, options, residents)  # with floors
+        assert contested is None or contested <= result.objective + 1e-6
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -218,11 +218,13 @@ class _ContestedModel:
         self.places: dict[int, list] = {}
         self.pairs: dict[tuple[int, int], object] = {}  # (resident, volunteer) -> on the team
         self.served: dict[int, list] = {}  # resident -> variables counting visits made
+        self.terms: list = []  # (variable, cost) of the resident being added
 
     def variable(self, top: float, cost: float):
         whole = self.integer
         var = self.solver.IntVar(0, top, "") if whole else self.solver.NumVar(0, top, "")
         self.objective.SetCoefficient(var, cost)
+        self.terms.append((var, cost))
         return var
 
     def _resident_basics(self, r: int):
@@ -265,6 +267,18 @@ class _ContestedModel:
             self.solver.Add(self.solver.Sum(team) <= 1)
 
     def add_team(self, r: int) -> None:
+        self.terms = []
+        self._add_team_terms(r)
+        if self.terms and not self.integer:
+            # The team's alone bound (exact over its make-up) holds for its cost here too:
+            # the linear program would otherwise staff its needs with fractions of many
+            # volunteers (bundled station: the teams' linear costs alone sum to 556, their
+            # alone bounds to 3,337). Whole counts need no such floor.
+            floor = team_lower_bound(self.problem, self.options, r) - unserved_cost(
+                self.problem, [r])
+            self.solver.Add(self.solver.Sum([cost * var for var, cost in self.terms]) >= floor)
+
+    def _add_team_terms(self, r: int) -> None:
         p = self.problem
         unserved, candidates, rows_by_need, pair_costs = self._resident_basics(r)
         members = {}
