@@ -117,6 +117,16 @@ def soft_wishes_missed(problem: Problem, solution: Solution) -> float:
     return float(preference_misses(problem, residents, volunteers).sum())
 
 
+def member_costs(problem: Problem, residents: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+    """What each volunteer costs on the resident's team on its own, weighted: the soft
+    wishes it misses, less the missing member it makes up and, for a pair in force, the
+    churn it spares. Relaxations and bounds count a roster's pairs by it."""
+    weights = problem.scenario.config.weights
+    return (weights.preference * preference_misses(problem, residents, volunteers).astype(float)
+            - weights.unmet_member * problem.resident_priority[residents].astype(float)
+            - weights.churn * problem.is_current(residents, volunteers))
+
+
 def preference_misses(problem: Problem, residents: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
     """Soft wishes each pair misses: a preferred gender, and a preferred language not spoken."""
     wanted = problem.prefer_gender[residents]

@@ -111,6 +111,22 @@ class Problem:
         caps.setflags(write=False)
         return caps
 
+    @cached_property
+    def current_keys(self) -> np.ndarray:
+        """The pairs in force as sorted keys `resident * n_volunteers + volunteer`, for
+        looking up many pairs at once."""
+        keys = np.unique(self.current[:, 0].astype(np.int64) * self.n_volunteers
+                         + self.current[:, 1]) if len(self.current) else np.zeros(0, np.int64)
+        keys.setflags(write=False)
+        return keys
+
+    def is_current(self, residents: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+        """For each (resident, volunteer) pair given, whether it is in force."""
+        keys = residents * self.n_volunteers + volunteers
+        at = np.minimum(np.searchsorted(self.current_keys, keys), len(self.current_keys) - 1)
+        return (self.current_keys[at] == keys) if len(self.current_keys) \
+            else np.zeros(len(keys), dtype=bool)
+
     def incumbents_of(self, resident: int) -> frozenset[int]:
         return self.incumbents.get(resident, frozenset())
 

@@ -145,14 +145,6 @@ def test_a_place_two_residents_want_is_priced_until_one_goes_further():
     assert priced == pytest.approx(result.objective - fairness, abs=1e-3)
 
 
-def alone_bound_and_optimum(s) -> tuple[float, float]:
-    result = matcher.solve(s, time_limit_s=20)
-    assert result.status == "optimal"
-    problem = result.problem
-    options = visit_options(problem, candidate_pairs(problem))
-    return lower_bound(problem, options, range(problem.n_residents)), result.objective
-
-
 def test_a_team_of_two_cannot_staff_three_volunteers_days():
     # Three needs, one a day, and one volunteer free on each day: a team of two makes two
     # of the three visits, whoever is on it, and the alone bound counts the third unmet.
@@ -161,8 +153,7 @@ def test_a_team_of_two_cannot_staff_three_volunteers_days():
              for service, d in zip(["companionship", "rehab", "escort"], days, strict=True)]
     volunteers = [{"id": f"V{i}", "availability": [f"{d} 08:00-20:00"],
                    "skills": ["first_aid", "rehab"]} for i, d in enumerate(days)]
-    alone, optimum = alone_bound_and_optimum(scenario([{"team_size": 2, "needs": needs}],
-                                                      volunteers))
+    optimum, _, alone = bounds(scenario([{"team_size": 2, "needs": needs}], volunteers))
     assert alone == pytest.approx(1000)  # each need taking its own volunteer would give 0
     assert alone <= optimum < 1000 + 100  # the rest is fairness
 

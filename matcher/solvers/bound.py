@@ -14,16 +14,16 @@ says how much of the cost could at most still be saved.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
+from matcher.objective import fair_share_minutes, member_costs, preference_misses, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
-from matcher.problem import Problem
+from matcher.problem import MS_PER_MINUTE, Problem
 from matcher.solvers.team_bound import team_lower_bound
 
-MS_PER_MINUTE = 60_000
 MINUTES_PER_HOUR = 60
 
 
@@ -93,7 +93,7 @@ def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:
 
 def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
                          integer: bool = False, time_limit_s: float = 30.0,
-                         stop=None) -> Relaxation:
+                         stop=None, alone: Mapping[int, float] | None = None) -> Relaxation:
     """A tighter bound: residents competing for volunteers' hours and places.
 
     A relaxation of the roster where only the timing of visits (H3 distinct days aside, H5)
@@ -116,6 +116,8 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
     Its bound is None if nothing was proved. Solved to optimality as an integer program,
     its teams are a good start for the roster: it is the roster but for the clock.
     `stop` (an engine's stop flag) interrupts the solver on Ctrl-C; what it proved stays.
+    `alone`, the residents' alone bounds where already worked out, saves working out again
+    the teams' floors.
     """
     from ortools.linear_solver import pywraplp
 
@@ -131,7 +133,7 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
             "misc/catchctrlc = FALSE\npresolving/maxrestarts = 0\n")
     # A linear program stopped early proves nothing and is dropped; a MIP keeps its bound.
     solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
-    model = _ContestedModel(problem, options, solver, integer)
+    model = _ContestedModel(problem, options, solver, integer, alone or {})
     for r in residents:
         if int(problem.resident_team_size[int(r)]) == 1:
             model.add_one_to_one(int(r))
@@ -181,10 +183,11 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
 
 
 def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
-                          integer: bool = False, time_limit_s: float = 30.0) -> float | None:
+                          integer: bool = False, time_limit_s: float = 30.0,
+                          alone: Mapping[int, float] | None = None) -> float | None:
     """The bound of `contested_relaxation`, or None if nothing was proved."""
     return contested_relaxation(problem, options, residents, integer=integer,
-                                time_limit_s=time_limit_s).bound
+                                time_limit_s=time_limit_s, alone=alone).bound
 
 
 class _Interruptible:
@@ -209,8 +212,10 @@ class Relaxation:
 
 
 class _ContestedModel:
-    def __init__(self, problem: Problem, options: NeedOptions, solver, integer: bool):
+    def __init__(self, problem: Problem, options: NeedOptions, solver, integer: bool,
+                 alone: Mapping[int, float]):
         self.problem, self.options, self.solver, self.integer = problem, options, solver, integer
+        self.alone = alone  # residents' alone bounds already worked out
         self.weights = problem.scenario.config.weights
         self.objective = solver.Objective()
         self.constant = 0.0
@@ -230,16 +235,13 @@ class _ContestedModel:
     def _resident_basics(self, r: int):
         p, w = self.problem, self.weights
         priority = int(p.resident_priority[r])
-        incumbents = p.incumbents_of(r)
         unserved = w.unmet_visit * priority
         self.constant += unserved_cost(p, [r])
         candidates = self.options.pairs_of_resident.get(r, [])
         rows_by_need = {n: {int(self.options.volunteer[row]): row for row in self.options.rows_of(n)}
                         for n in p.needs_of(r)}
-        misses = preference_misses(p, np.full(len(candidates), r),
-                                   np.array(candidates, dtype=np.int64)).tolist()
-        pair_costs = [w.preference * miss - w.unmet_member * priority - w.churn * (v in incumbents)
-                      for v, miss in zip(candidates, misses, strict=True)]
+        pair_costs = member_costs(p, np.full(len(candidates), r),
+                                  np.array(candidates, dtype=np.int64)).tolist()
         return unserved, candidates, rows_by_need, pair_costs
 
     def add_one_to_one(self, r: int) -> None:
@@ -274,8 +276,9 @@ class _ContestedModel:
             # the linear program would otherwise staff its needs with fractions of many
             # volunteers (bundled station: the teams' linear costs alone sum to 556, their
             # alone bounds to 3,337). Whole counts need no such floor.
-            floor = team_lower_bound(self.problem, self.options, r) - unserved_cost(
-                self.problem, [r])
+            alone = self.alone[r] if r in self.alone else team_lower_bound(
+                self.problem, self.options, r)
+            floor = alone - unserved_cost(self.problem, [r])
             self.solver.Add(self.solver.Sum([cost * var for var, cost in self.terms]) >= floor)
 
     def _add_team_terms(self, r: int) -> None:

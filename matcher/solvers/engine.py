@@ -444,7 +444,7 @@ def _part_bound(problem: Problem, options: NeedOptions, part: list[int], pairs: 
         return total, alone
     integer = pairs <= INTEGER_BOUND_PAIRS
     contested = contested_lower_bound(problem, options, part, integer=integer,
-                                      time_limit_s=max(seconds, 0.1))
+                                      time_limit_s=max(seconds, 0.1), alone=alone)
     return (total if contested is None else max(total, contested)), alone
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.objective import preference_misses, unserved_cost
+from matcher.objective import member_costs, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 from matcher.solvers.bound import resident_lower_bound
@@ -140,10 +140,7 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     order = np.argsort(key, kind="stable")
     resident, volunteer, key = resident[order], volunteer[order], key[order]
     priority = p.resident_priority[resident].astype(float)
-    current = np.array(sorted(r * n_volunteers + v for r, v in p.current_pairs), dtype=np.int64)
-    pair_cost = (weights.preference * preference_misses(p, resident, volunteer).astype(float)
-                 - weights.unmet_member * priority
-                 - weights.churn * np.isin(key, current))
+    pair_cost = member_costs(p, resident, volunteer)
     # Option rows (need, volunteer) of these residents' needs become visit slots.
     row_resident = p.need_resident[options.need]
     rows = np.flatnonzero(np.isin(row_resident, single))

@@ -33,17 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.objective import preference_misses, unserved_cost
-from matcher.options import NeedOptions
-from matcher.problem import Problem
+from matcher.objective import member_costs, unserved_cost
+from matcher.options import NeedOptions, days_in_mask
+from matcher.problem import MS_PER_MINUTE, Problem
 
-MS_PER_MINUTE = 60_000
 DAYS = 7
 # Teams whose cost is looked at again with the volunteers' hours, at most, per resident:
 # past it the bound is the next team's cost without them, which is still a lower bound.
 MOST_TEAMS_WITH_HOURS = 200
 TEAMS_PER_CHUNK = 20_000
-_BITS = np.array([bin(mask).count("1") for mask in range(1 << DAYS)], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,7 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
     candidates = np.unique(np.asarray(options.pairs_of_resident.get(r, []), dtype=np.int64))
     if not len(candidates):
         return empty
-    incumbents = problem.incumbents_of(r)
-    pair_cost = (weights.preference
-                 * preference_misses(problem, np.full(len(candidates), r), candidates)
-                 - weights.unmet_member * priority
-                 - weights.churn * np.isin(candidates, list(incumbents)))
+    pair_cost = member_costs(problem, np.full(len(candidates), r), candidates)
     hours = problem.volunteer_max_minutes[candidates].astype(float)
     needs = [_need_columns(problem, options, n, candidates, hours) for n in problem.needs_of(r)]
     kept = undominated(pair_cost, hours, needs, size)
@@ -192,7 +186,7 @@ def _days_staffed(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
     masks = [need.day_mask[column] for column in teams.T]  # none where not usable
     if need.together == 1:
         # Candidates with an option have every skill a one-volunteer visit asks for.
-        return _BITS[functools.reduce(np.bitwise_or, masks)]
+        return days_in_mask(functools.reduce(np.bitwise_or, masks))
     skills = [need.skills[column] for column in teams.T]
     days = np.zeros(len(teams), dtype=np.int64)
     for day in range(DAYS):
@@ -247,7 +241,8 @@ def _hours_suffice(members: list[int], served: tuple[int, ...], needs: list[_Nee
     for count, need in zip(served, needs, strict=True):
         if not count:
             continue
-        most = {m: min(count, _BITS[need.day_mask[m]]) if need.usable[m] else 0 for m in members}
+        most = {m: min(count, int(days_in_mask(need.day_mask[m]))) if need.usable[m] else 0
+                for m in members}
         asked = need.together * count
         for m in members:
             left = asked - (sum(most.values()) - most[m])
