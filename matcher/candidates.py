@@ -10,12 +10,11 @@ report can say which rule leaves a resident with nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from matcher.daywindows import day_patterns, per_day_lookup
+from matcher.daywindows import distinct_day_triples
 from matcher.problem import EARTH_RADIUS_KM, NO_GENDER, Problem
 
 # The rules in the order they are applied, with the words a coordinator reads.
@@ -90,9 +89,8 @@ def candidate_pairs(problem: Problem) -> Candidates:
     keep("gender", (wanted == NO_GENDER) | (wanted == problem.volunteer_gender[volunteers]))
     keep("language", speaks_a_required_language(problem, residents, volunteers))
     # Skills and time are need-level rules: they are counted, but the pairs are kept.
-    skilled = _serves_some_need(problem, residents, volunteers, skill_fits)
+    skilled, useful = _serves_some_need(problem, residents, volunteers)
     survivors["skills"] = np.bincount(residents[skilled], minlength=problem.n_residents)
-    useful = _serves_some_need(problem, residents, volunteers, _skill_and_time_fit)
     survivors["time"] = np.bincount(residents[useful], minlength=problem.n_residents)
     return Candidates(residents, volunteers, distance, useful, survivors, nearest, *reach)
 
@@ -107,7 +105,7 @@ def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.nda
     if problem.n_residents == 0 or problem.n_volunteers == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    points = unit_vectors(problem.resident_lat, problem.resident_lon)
+    resident_tree = cKDTree(unit_vectors(problem.resident_lat, problem.resident_lon))
     caps = problem.volunteer_max_distance_km
     found_r, found_v = [], []
     for cap in np.unique(caps).tolist():
@@ -115,15 +113,11 @@ def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.nda
         tree = cKDTree(unit_vectors(problem.volunteer_lat[group], problem.volunteer_lon[group]))
         reach_km = cap / problem.detour_factor
         chord = 2 * np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) * (1 + 1e-9)
-        pairs = tree.query_ball_point(points, r=chord)
-        counts = np.fromiter((len(p) for p in pairs), dtype=np.int64, count=len(pairs))
-        if counts.sum():
-            found_r.append(np.repeat(np.arange(problem.n_residents, dtype=np.int64), counts))
-            found_v.append(group[np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs
-                                                 if len(p)])])
-    if not found_r:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
+        # Tree against tree, answered as arrays: a city's two million pairs never pass
+        # through Python lists.
+        found = resident_tree.sparse_distance_matrix(tree, chord, output_type="ndarray")
+        found_r.append(found["i"].astype(np.int64))
+        found_v.append(group[found["j"]])
     residents, volunteers = np.concatenate(found_r), np.concatenate(found_v)
     order = np.lexsort((volunteers, residents))
     residents, volunteers = residents[order], volunteers[order]
@@ -150,18 +144,23 @@ def speaks_a_required_language(problem: Problem, residents: np.ndarray,
     return ~asks.any(axis=1) | (asks & speaks).any(axis=1)
 
 
-def _serves_some_need(problem: Problem, residents: np.ndarray, volunteers: np.ndarray,
-                      fits) -> np.ndarray:
-    """True where the volunteer passes `fits` for at least one need of the resident."""
-    ok = np.zeros(len(residents), dtype=bool)
+def _serves_some_need(problem: Problem, residents: np.ndarray, volunteers: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: whether the volunteer has the skills for at least one need of the resident,
+    and whether for at least one need both the skills and the time fit."""
+    skilled = np.zeros(len(residents), dtype=bool)
+    useful = np.zeros(len(residents), dtype=bool)
     first_need = np.searchsorted(problem.need_resident, np.arange(problem.n_residents))
     need_count = np.bincount(problem.need_resident, minlength=problem.n_residents)
     for k in range(int(need_count.max()) if len(need_count) else 0):
-        has = need_count[residents] > k
-        needs = first_need[residents[has]] + k
-        result = fits(problem, needs, volunteers[has])
-        ok[np.flatnonzero(has)[result]] = True
-    return ok
+        rows = np.flatnonzero(need_count[residents] > k)
+        needs = first_need[residents[rows]] + k
+        fit = skill_fits(problem, needs, volunteers[rows])
+        skilled[rows[fit]] = True
+        # Time is only looked at where the skills fit: it is the costlier test.
+        rows, needs = rows[fit], needs[fit]
+        useful[rows[time_fits(problem, needs, volunteers[rows])]] = True
+    return skilled, useful
 
 
 def skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
@@ -178,45 +177,23 @@ def time_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np
     Most days hold one interval on each side, whose overlap is plain arithmetic over all
     rows at once; only rows where a day holds several intervals take the general path.
     """
-    starts, ends, several = _single_intervals(problem.window_patterns)
+    starts, ends, several = problem.single_day_windows
     need_pattern = problem.need_window_pattern[needs]
     volunteer_pattern = problem.volunteer_window_pattern[volunteers]
     overlap = (np.minimum(ends[need_pattern], ends[volunteer_pattern])
                - np.maximum(starts[need_pattern], starts[volunteer_pattern]))
     longest = overlap.max(axis=1, initial=0)
-    general = (several[need_pattern] | several[volunteer_pattern]).any(axis=1)
+    general = several[need_pattern] | several[volunteer_pattern]
     if general.any():
-        ids, lists = day_patterns(problem.window_patterns)
-        index, overlaps = per_day_lookup(ids[need_pattern[general]],
-                                         ids[volunteer_pattern[general]],
-                                         np.zeros(int(general.sum()), dtype=np.int64), lists,
-                                         lambda a, b, _: _longest_overlap(a, b))
+        ids, lists = problem.day_windows
+        index, first, second, _ = distinct_day_triples(
+            ids[need_pattern[general]], ids[volunteer_pattern[general]],
+            np.zeros(int(general.sum()), dtype=np.int64), lists)
+        overlaps = [_longest_overlap(lists[a], lists[b])
+                    for a, b in zip(first.tolist(), second.tolist(), strict=True)]
         table = np.append(np.array(overlaps, dtype=np.int64), 0)  # index -1 reads the 0
         longest[general] = table[index].max(axis=1, initial=0)
     return longest >= problem.need_duration[needs]
-
-
-@lru_cache(maxsize=4)
-def _single_intervals(patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pattern and day: the interval if there is exactly one (else an empty one), and
-    whether the day holds several."""
-    starts = np.zeros((len(patterns), 7), dtype=np.int64)
-    ends = np.zeros((len(patterns), 7), dtype=np.int64)
-    count = np.zeros((len(patterns), 7), dtype=np.int64)
-    for index, windows in enumerate(patterns):
-        for window in windows:
-            starts[index, window.day] = window.start
-            ends[index, window.day] = window.end
-            count[index, window.day] += 1
-    several = count > 1
-    ends[several] = starts[several]  # their overlap comes from the general path
-    for array in (starts, ends, several):
-        array.setflags(write=False)  # shared through the cache
-    return starts, ends, several
-
-
-def _skill_and_time_fit(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
-    return skill_fits(problem, needs, volunteers) & time_fits(problem, needs, volunteers)
 
 
 def _longest_overlap(first, second) -> int:

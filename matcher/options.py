@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.candidates import Candidates
-from matcher.daywindows import day_patterns, per_day_lookup
+from matcher.daywindows import DayIntervals, distinct_day_triples, single_interval_bounds
 from matcher.problem import Problem
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive start-minute ranges within one day
@@ -146,11 +146,12 @@ def visit_options(problem: Problem, candidates: Candidates, residents=None) -> N
     need, volunteer, km = need[skilled], volunteer[skilled], km[skilled]
     # Time: windows are split into days, and each distinct (need's day windows, volunteer's
     # day windows, duration) is worked out once: there are few of those even in a city.
-    day_ids, day_windows = day_patterns(problem.window_patterns)
-    keys_index, range_list = per_day_lookup(
+    day_ids, day_windows = problem.day_windows
+    keys_index, first, second, duration = distinct_day_triples(
         day_ids[problem.need_window_pattern[need]],
         day_ids[problem.volunteer_window_pattern[volunteer]],
-        problem.need_duration[need], day_windows, _day_start_ranges)
+        problem.need_duration[need], day_windows)
+    range_list = _day_start_ranges(day_windows, first, second, duration)
     lengths = np.append(np.array([len(r) for r in range_list], dtype=np.int64), 0)
     range_id = np.where(lengths[keys_index] > 0, keys_index, -1)
     day_mask = ((range_id >= 0) * (1 << np.arange(7))).sum(axis=1)
@@ -159,30 +160,49 @@ def visit_options(problem: Problem, candidates: Candidates, residents=None) -> N
     range_id, day_mask = range_id[fits], day_mask[fits]
     travel = km / problem.volunteer_speed_kmh[volunteer] * 60
     load_ms = np.ceil((problem.need_duration[need] + 2 * travel) * 60_000).astype(np.int64)
-    order = np.lexsort((volunteer, km, need))
+    # Rows of one need come in volunteer order (the pairs are sorted by resident, then
+    # volunteer), and the sort is stable: they end sorted by need, distance, volunteer.
+    order = np.lexsort((km, need))
     return NeedOptions(need[order], volunteer[order], km[order], load_ms[order], day_mask[order],
                        range_id[order], range_list, problem.n_needs, pairs_of_resident)
 
 
 def _pairs_nearest_first(residents: np.ndarray, volunteers: np.ndarray,
                          km: np.ndarray) -> dict[int, list[int]]:
-    order = np.lexsort((volunteers, km, residents))
-    residents, volunteers = residents[order], volunteers[order]
-    result: dict[int, list[int]] = {}
-    bounds = np.flatnonzero(np.diff(residents)) + 1
-    for chunk_r, chunk_v in zip(np.split(residents, bounds), np.split(volunteers, bounds),
-                                strict=True):
-        if len(chunk_r):
-            result[int(chunk_r[0])] = chunk_v.tolist()
-    return result
+    """Each resident's volunteers by distance, then id. The pairs come sorted by resident,
+    then volunteer, and the sort is stable, so two keys are enough."""
+    if not len(residents):
+        return {}
+    order = np.lexsort((km, residents))
+    residents, volunteers = residents[order], volunteers[order].tolist()
+    starts = np.flatnonzero(np.r_[True, residents[1:] != residents[:-1]])
+    ends = np.r_[starts[1:], len(residents)]
+    return {r: volunteers[start:end] for r, start, end
+            in zip(residents[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
 
 
-def _day_start_ranges(need_windows, availability, duration: int) -> Ranges:
-    # Both interval lists are merged unions, so each overlap is one range of starts.
-    ranges = []
-    for a_start, a_end in need_windows:
-        for b_start, b_end in availability:
-            first, last = max(a_start, b_start), min(a_end, b_end) - duration
-            if first <= last:
-                ranges.append((first, last))
-    return tuple(sorted(ranges))
+def _day_start_ranges(lists: list[DayIntervals], need_lists: np.ndarray,
+                      availability_lists: np.ndarray, durations: np.ndarray) -> list[Ranges]:
+    """For each (need's day windows, volunteer's day availability, duration): the ranges of
+    start minutes at which the visit fits both. Both lists are merged unions, so each
+    overlap is one range of starts. Most days hold one interval on each side, which is
+    plain arithmetic over all of them at once."""
+    start, end, single = single_interval_bounds(lists)
+    first = np.maximum(start[need_lists], start[availability_lists])
+    last = np.minimum(end[need_lists], end[availability_lists]) - durations
+    simple = single[need_lists] & single[availability_lists]
+    ranges: list[Ranges] = []
+    for a, b, duration, is_simple, low, high in zip(
+            need_lists.tolist(), availability_lists.tolist(), durations.tolist(),
+            simple.tolist(), first.tolist(), last.tolist(), strict=True):
+        if is_simple:
+            ranges.append(((low, high),) if low <= high else ())
+            continue
+        found = []
+        for a_start, a_end in lists[a]:
+            for b_start, b_end in lists[b]:
+                low, high = max(a_start, b_start), min(a_end, b_end) - duration
+                if low <= high:
+                    found.append((low, high))
+        ranges.append(tuple(sorted(found)))
+    return ranges

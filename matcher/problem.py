@@ -11,6 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
+from matcher.daywindows import DayIntervals, day_patterns, single_day_windows
 from matcher.scenario.model import GENDERS, Scenario, Window
 
 EARTH_RADIUS_KM = 6371.0088
@@ -86,6 +87,16 @@ class Problem:
             self.resident_lat[first], self.resident_lon[first],
             self.resident_lat[second], self.resident_lon[second])
         return km / self.volunteer_speed_kmh[volunteers] * 60
+
+    @cached_property
+    def day_windows(self) -> tuple[np.ndarray, list[DayIntervals]]:
+        """`daywindows.day_patterns` of the window patterns, worked out once."""
+        return day_patterns(self.window_patterns)
+
+    @cached_property
+    def single_day_windows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`daywindows.single_day_windows` of the window patterns, worked out once."""
+        return single_day_windows(self.window_patterns)
 
     @cached_property
     def current_pairs(self) -> frozenset[tuple[int, int]]:
