@@ -14,7 +14,7 @@ patterns many times, so each distinct combination is worked out once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,8 +25,10 @@ from matcher.problem import Problem
 Ranges = tuple[tuple[int, int], ...]  # inclusive start-minute ranges within one day
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
+    """One day on which a volunteer could make a visit of a need. A named tuple, not a
+    dataclass: a city's search makes millions of them, four times faster so."""
+
     need: int
     volunteer: int
     day: int

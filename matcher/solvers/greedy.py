@@ -136,6 +136,11 @@ def _schedule_need(state: _State, need: int, r: int, need_options: _NearestFirst
     used_days: set[int] = set()
     # Rows come sorted by distance, then volunteer.
     by_distance = need_options.all() if together > 1 else need_options
+    # A visit's partners are on its day: each day's options, still nearest first.
+    by_day: dict[int, list[Option]] = {}
+    if together > 1:
+        for option in by_distance:
+            by_day.setdefault(option.day, []).append(option)
     for _ in range(int(p.need_visits[need])):
         placed = False
         for option in by_distance:
@@ -143,7 +148,7 @@ def _schedule_need(state: _State, need: int, r: int, need_options: _NearestFirst
                 continue
             if not state.has_hours(option):
                 continue
-            partners = _partners(state, option, by_distance, r, together, wanted) \
+            partners = _partners(state, option, by_day[option.day], r, together, wanted) \
                 if together > 1 else ()
             if partners is None:
                 continue
@@ -158,16 +163,17 @@ def _schedule_need(state: _State, need: int, r: int, need_options: _NearestFirst
             return
 
 
-def _partners(state: _State, first: Option, by_distance: list[Option], r: int, together: int,
+def _partners(state: _State, first: Option, same_day: list[Option], r: int, together: int,
               wanted: np.ndarray) -> tuple[Option, ...] | None:
-    """Nearest others free that day who, with `first`, cover the service's skills."""
+    """Nearest others free that day (`same_day`: the need's options on `first`'s day,
+    nearest first) who, with `first`, cover the service's skills."""
     p = state.problem
     chosen = [first]
     pairs_needed = 0 if (r, first.volunteer) in state.pairs else 1
-    for option in by_distance:
+    for option in same_day:
         if len(chosen) == together:
             break
-        if option.day != first.day or option.volunteer in {o.volunteer for o in chosen}:
+        if option.volunteer in {o.volunteer for o in chosen}:
             continue
         new_pair = (r, option.volunteer) not in state.pairs
         if new_pair and (len(state.team[r]) + pairs_needed + 1 > int(p.resident_team_size[r])
