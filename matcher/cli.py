@@ -172,7 +172,10 @@ def _run_solve(args: argparse.Namespace) -> int:
         raise outcome["error"]
     result = outcome["result"]
     path = result.write(args.out)
-    extra = export_files(result.scenario, path, formats, redact=args.redact)
+    # The CSV files are the roster itself; only other formats need it read back (a city's
+    # roster takes seconds to read).
+    extra = (export_files(result.scenario, path, formats, redact=args.redact)
+             if set(formats) - {"csv"} else {})
     if extra:
         write_folder(path, extra)
     if not args.quiet:
