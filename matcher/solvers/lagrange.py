@@ -65,25 +65,49 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
     pairs = priced_pairs(problem, options, residents, alone)
     hour_price = np.zeros(pairs.n_volunteers)
     place_price = np.zeros(pairs.n_volunteers)
-    best, scale, stalled = -np.inf, 1.0, 0
+    steps_taken = PolyakSteps(target)
     for _ in range(steps):
         value, hours_over, places_over = priced_value(pairs, hour_price, place_price)
-        if value > best + 1e-9:
-            best, stalled = value, 0
-        else:
-            stalled += 1
-            if stalled >= 5:  # the steps overshoot: shorten them
-                scale, stalled = scale / 2, 0
-        # Prices at zero with room to spare stay at zero.
-        hours_over = np.where((hour_price <= 0) & (hours_over < 0), 0.0, hours_over)
-        places_over = np.where((place_price <= 0) & (places_over < 0), 0.0, places_over)
+        steps_taken.seen(value)
+        hours_over = pushing(hour_price, hours_over)
+        places_over = pushing(place_price, places_over)
         norm = float((hours_over ** 2).sum() + (places_over ** 2).sum())
         if norm == 0 or target <= value:
             break
-        step = scale * (target - value) / norm
+        step = steps_taken.size(value, norm)
         hour_price = np.maximum(0.0, hour_price + step * hours_over)
         place_price = np.maximum(0.0, place_price + step * places_over)
+    best = steps_taken.best
     return float(best) - 1e-9 * max(1.0, abs(float(best)))  # rounding in the sums
+
+
+class PolyakSteps:
+    """Step sizes of a subgradient ascent on a Lagrangian dual: Polyak's rule aiming at
+    `aim` (a value the dual cannot exceed), halved whenever the dual has not risen for
+    five steps, as the steps then overshoot. Also keeps the best dual value seen."""
+
+    def __init__(self, aim: float):
+        self.aim = aim
+        self.best = -np.inf
+        self._scale, self._stalled = 1.0, 0
+
+    def seen(self, value: float) -> None:
+        if value > self.best + 1e-9:
+            self.best, self._stalled = value, 0
+        else:
+            self._stalled += 1
+            if self._stalled >= 5:
+                self._scale, self._stalled = self._scale / 2, 0
+
+    def size(self, value: float, norm: float) -> float:
+        """The step along a subgradient whose squared length is `norm` (not zero)."""
+        return self._scale * max(self.aim - value, 0.0) / norm
+
+
+def pushing(price: np.ndarray, excess: np.ndarray) -> np.ndarray:
+    """The subgradient's entries that may move a price: one at zero with room to spare
+    (negative excess) stays at zero."""
+    return np.where((price <= 0) & (excess < 0), 0.0, excess)
 
 
 def priced_value(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.ndarray

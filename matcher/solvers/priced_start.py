@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.problem import Problem
-from matcher.solvers.lagrange import least_in_groups
+from matcher.solvers.lagrange import PolyakSteps, least_in_groups, pushing
 
 if TYPE_CHECKING:
     from matcher.solvers.teams import Plan
@@ -115,29 +115,21 @@ def _price_sets(arrays: _PlanArrays, aim: float):
     volunteers = len(arrays.hours_ms)
     hour_price = np.zeros(volunteers)  # per ms
     place_price = np.zeros(volunteers)
-    best, scale, stalled = -math.inf, 1.0, 0
+    steps = PolyakSteps(aim)
     for step in range(1, PRICE_STEPS + 1):
         least, taken = arrays.cheapest(arrays.priced(hour_price, place_price))
         value = (float(least.sum()) - float(hour_price @ arrays.hours_ms)
                  - float(place_price @ arrays.places))
-        if value > best + 1e-9:
-            best, stalled = value, 0
-        else:
-            stalled += 1
-            if stalled >= 5:
-                scale, stalled = scale / 2, 0
+        steps.seen(value)
         hours, places = arrays.asked(taken)
-        # Each volunteer's excess, in hours so that hours and places weigh alike; a price
-        # at zero with room to spare stays at zero.
-        hours_over = (hours - arrays.hours_ms) / MS_PER_HOUR
-        places_over = places - arrays.places
-        hours_over = np.where((hour_price <= 0) & (hours_over < 0), 0.0, hours_over)
-        places_over = np.where((place_price <= 0) & (places_over < 0), 0.0, places_over)
+        # Each volunteer's excess, in hours so that hours and places weigh alike.
+        hours_over = pushing(hour_price, (hours - arrays.hours_ms) / MS_PER_HOUR)
+        places_over = pushing(place_price, places - arrays.places)
         norm = float(hours_over @ hours_over + places_over @ places_over)
         if norm == 0:
             yield hour_price, place_price  # every plan wanted fits: nothing left to price
             return
-        size = scale * max(aim - value, 0.0) / norm
+        size = steps.size(value, norm)
         hour_price = np.maximum(0.0, hour_price + size * hours_over / MS_PER_HOUR)
         place_price = np.maximum(0.0, place_price + size * places_over)
         if step % TRY_EVERY == 0:
