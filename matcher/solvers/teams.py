@@ -59,9 +59,7 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
     incumbents = problem.incumbents_of(r)
     ranked = _ranked_alone(problem, options, r)
     pool = list(dict.fromkeys([v for v in ranked if v in incumbents] + ranked[:limit]))
-    # Looked up once per resident rather than once per team.
-    rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
-                    for n in problem.needs_of(r)}
+    rows_by_need = _rows_by_need(problem, options, r, pool)
     misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
                                               np.array(pool, dtype=np.int64)).tolist(),
                       strict=True))
@@ -75,12 +73,25 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
 def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]) -> Plan:
     """One given team for r, scored like the enumerated ones."""
     incumbents = problem.incumbents_of(r)
-    rows_by_need = {n: {int(options.volunteer[row]): row for row in options.rows_of(n)}
-                    for n in problem.needs_of(r)}
+    rows_by_need = _rows_by_need(problem, options, r, list(team))
     misses = dict(zip(team, preference_misses(problem, np.full(len(team), r),
                                               np.array(team, dtype=np.int64)).tolist(),
                       strict=True))
     return _score(problem, options, r, tuple(sorted(team)), incumbents, rows_by_need, misses)
+
+
+def _rows_by_need(problem: Problem, options: NeedOptions, r: int, members: list[int]
+                  ) -> dict[int, dict[int, int]]:
+    """For each need of r, the option row of each of `members` who has one: looked up once
+    per resident rather than once per team."""
+    wanted = np.asarray(members, dtype=np.int64)
+    found = {}
+    for n in problem.needs_of(r):
+        rows = np.arange(options.need_rows[n], options.need_rows[n + 1], dtype=np.int64)
+        volunteers = options.volunteer[rows]
+        mine = np.isin(volunteers, wanted)
+        found[n] = dict(zip(volunteers[mine].tolist(), rows[mine].tolist(), strict=True))
+    return found
 
 
 def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
@@ -112,6 +123,13 @@ def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
 
 def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
            incumbents: set[int], rows_by_need: dict, misses: dict) -> Plan:
+    if len(team) == 1:
+        return _score_alone(problem, options, r, team[0], incumbents, rows_by_need, misses)
+    return _score_team(problem, options, r, team, incumbents, rows_by_need, misses)
+
+
+def _score_team(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
+                incumbents: set[int], rows_by_need: dict, misses: dict) -> Plan:
     weights = problem.scenario.config.weights
     priority = int(problem.resident_priority[r])
     member_index = {v: i for i, v in enumerate(team)}
@@ -150,6 +168,42 @@ def _score(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]
     if len({int(problem.volunteer_organization[v]) for v in team}) > 1:
         cost += weights.cohesion
     return Plan(r, team, cost, tuple(load), len(visits))
+
+
+def _score_alone(problem: Problem, options: NeedOptions, r: int, v: int,
+                 incumbents: set[int], rows_by_need: dict, misses: dict) -> Plan:
+    """`_score_team` of a team of one, worked out directly (most plans of a city are such):
+    each need's visits are as many as v has free days, up to those wanted, all at v's
+    distance; while they take more than v's hours, a visit of the need with the heaviest
+    load goes (which of two needs with the same load makes no difference to the plan).
+    The cost adds up term by term as there, so the two agree to the last bit."""
+    weights = problem.scenario.config.weights
+    priority = int(problem.resident_priority[r])
+    needs = list(problem.needs_of(r))
+    wanted = [int(problem.need_visits[n]) for n in needs]
+    counts, loads, km = [], [], 0.0
+    for n, most in zip(needs, wanted, strict=True):
+        row = rows_by_need[n].get(v)
+        if row is None or int(problem.need_volunteers_per_visit[n]) > 1:
+            counts.append(0)
+            loads.append(0)
+            continue
+        counts.append(min(most, int(days_in_mask(options.day_mask[row]))))
+        loads.append(int(options.load_ms[row]))
+        km = float(options.km[row])  # the pair's distance: the same for every need
+    total = sum(count * load for count, load in zip(counts, loads, strict=True))
+    cap = int(problem.volunteer_max_ms[v])
+    for index in sorted(range(len(needs)), key=loads.__getitem__, reverse=True):
+        while total > cap and counts[index]:
+            counts[index] -= 1
+            total -= loads[index]
+    made = sum(counts)
+    cost = weights.distance_km * sum([km] * made)
+    cost += weights.unmet_visit * priority * (sum(wanted) - made)
+    cost += weights.unmet_member * priority * (int(problem.resident_team_size[r]) - 1)
+    cost += weights.preference * sum([misses[v]])
+    cost += weights.churn * (len(incumbents) - len(incumbents & {v}))
+    return Plan(r, (v,), cost, (total,), made)
 
 
 def _best_attendees_by_day(problem: Problem, options: NeedOptions, n: int,
