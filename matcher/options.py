@@ -57,6 +57,16 @@ class NeedOptions:
     def rows_of(self, need: int) -> range:
         return range(int(self.need_rows[need]), int(self.need_rows[need + 1]))
 
+    def row_of_volunteer(self, need: int, among: Iterable[int] | None = None) -> dict[int, int]:
+        """The need's option row of each volunteer who has one (only those `among`, if
+        given), for looking up many teams' members at once."""
+        rows = np.arange(self.need_rows[need], self.need_rows[need + 1], dtype=np.int64)
+        volunteers = self.volunteer[rows]
+        if among is not None:
+            mine = np.isin(volunteers, np.fromiter(among, dtype=np.int64))
+            rows, volunteers = rows[mine], volunteers[mine]
+        return dict(zip(volunteers.tolist(), rows.tolist(), strict=True))
+
     def useful_volunteers(self, problem: Problem, r: int) -> list[int]:
         """Volunteers who could attend some need of r, nearest first."""
         best: dict[int, float] = {}

@@ -8,7 +8,7 @@ from matcher.candidates import candidate_pairs
 from matcher.objective import preference_misses
 from matcher.options import visit_options
 from matcher.problem import compile_problem
-from matcher.solvers.teams import _rows_by_need, _score_alone, _score_team
+from matcher.solvers.teams import _score_alone, _score_team
 from tests.test_solve import random_scenarios
 
 
@@ -24,7 +24,7 @@ def test_a_team_of_one_scores_the_same_both_ways(s):
         pool = options.pairs_of_resident.get(r, [])
         if not pool:
             continue
-        rows = _rows_by_need(problem, options, r, pool)
+        rows = {n: options.row_of_volunteer(n, pool) for n in problem.needs_of(r)}
         misses = dict(zip(pool, preference_misses(problem, [r] * len(pool), pool).tolist(),
                           strict=True))
         incumbents = problem.incumbents_of(r)

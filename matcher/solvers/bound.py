@@ -238,8 +238,7 @@ class _ContestedModel:
         unserved = w.unmet_visit * priority
         self.constant += unserved_cost(p, [r])
         candidates = self.options.pairs_of_resident.get(r, [])
-        rows_by_need = {n: {int(self.options.volunteer[row]): row for row in self.options.rows_of(n)}
-                        for n in p.needs_of(r)}
+        rows_by_need = {n: self.options.row_of_volunteer(n) for n in p.needs_of(r)}
         pair_costs = member_costs(p, np.full(len(candidates), r),
                                   np.array(candidates, dtype=np.int64)).tolist()
         return unserved, candidates, rows_by_need, pair_costs

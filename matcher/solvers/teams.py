@@ -59,7 +59,8 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
     incumbents = problem.incumbents_of(r)
     ranked = _ranked_alone(problem, options, r)
     pool = list(dict.fromkeys([v for v in ranked if v in incumbents] + ranked[:limit]))
-    rows_by_need = _rows_by_need(problem, options, r, pool)
+    # Looked up once per resident rather than once per team.
+    rows_by_need = {n: options.row_of_volunteer(n, pool) for n in problem.needs_of(r)}
     misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
                                               np.array(pool, dtype=np.int64)).tolist(),
                       strict=True))
@@ -73,25 +74,11 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
 def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]) -> Plan:
     """One given team for r, scored like the enumerated ones."""
     incumbents = problem.incumbents_of(r)
-    rows_by_need = _rows_by_need(problem, options, r, list(team))
+    rows_by_need = {n: options.row_of_volunteer(n, team) for n in problem.needs_of(r)}
     misses = dict(zip(team, preference_misses(problem, np.full(len(team), r),
                                               np.array(team, dtype=np.int64)).tolist(),
                       strict=True))
     return _score(problem, options, r, tuple(sorted(team)), incumbents, rows_by_need, misses)
-
-
-def _rows_by_need(problem: Problem, options: NeedOptions, r: int, members: list[int]
-                  ) -> dict[int, dict[int, int]]:
-    """For each need of r, the option row of each of `members` who has one: looked up once
-    per resident rather than once per team."""
-    wanted = np.asarray(members, dtype=np.int64)
-    found = {}
-    for n in problem.needs_of(r):
-        rows = np.arange(options.need_rows[n], options.need_rows[n + 1], dtype=np.int64)
-        volunteers = options.volunteer[rows]
-        mine = np.isin(volunteers, wanted)
-        found[n] = dict(zip(volunteers[mine].tolist(), rows[mine].tolist(), strict=True))
-    return found
 
 
 def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
@@ -201,7 +188,7 @@ def _score_alone(problem: Problem, options: NeedOptions, r: int, v: int,
     cost = weights.distance_km * sum([km] * made)
     cost += weights.unmet_visit * priority * (sum(wanted) - made)
     cost += weights.unmet_member * priority * (int(problem.resident_team_size[r]) - 1)
-    cost += weights.preference * sum([misses[v]])
+    cost += weights.preference * misses[v]
     cost += weights.churn * (len(incumbents) - len(incumbents & {v}))
     return Plan(r, (v,), cost, (total,), made)
 
