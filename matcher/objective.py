@@ -163,11 +163,8 @@ def volunteer_load_minutes(problem: Problem, solution: Solution) -> np.ndarray:
 
 
 def fair_share_minutes(problem: Problem) -> np.ndarray:
-    demanded = float((problem.need_visits * problem.need_duration
-                      * problem.need_volunteers_per_visit).sum())
-    offered = float(problem.volunteer_max_minutes.sum())
-    ratio = min(1.0, demanded / offered) if offered > 0 else 0.0
-    return problem.volunteer_max_minutes * ratio
+    """Each volunteer's fair share of the week's work (see `Problem.fair_share_minutes`)."""
+    return problem.fair_share_minutes
 
 
 def teams_spanning_organizations(problem: Problem, solution: Solution) -> float:

@@ -123,6 +123,19 @@ class Problem:
         return caps
 
     @cached_property
+    def fair_share_minutes(self) -> np.ndarray:
+        """Each volunteer's fair share of the week's work, in minutes: their weekly cap
+        times the ratio of the visit minutes asked for to those offered (at most 1).
+        Fairness counts the hours worked above it."""
+        demanded = float((self.need_visits * self.need_duration
+                          * self.need_volunteers_per_visit).sum())
+        offered = float(self.volunteer_max_minutes.sum())
+        ratio = min(1.0, demanded / offered) if offered > 0 else 0.0
+        share = self.volunteer_max_minutes * ratio
+        share.setflags(write=False)
+        return share
+
+    @cached_property
     def current_keys(self) -> np.ndarray:
         """The pairs in force as sorted keys `resident * n_volunteers + volunteer`, for
         looking up many pairs at once."""

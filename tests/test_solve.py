@@ -172,12 +172,14 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
-@given(random_scenarios(residents=(1, 2), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3))
-def test_a_team_alone_bound_stays_below_a_proven_optimum(s):
+@given(random_scenarios(residents=(1, 2), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3),
+       st.sampled_from([5.0, 500.0, 100_000.0]))
+def test_a_team_alone_bound_stays_below_a_proven_optimum(s, fairness):
     # The bound of a resident with a team takes the least over every team of candidates
-    # not dominated by others, with each member's hours, days and skills; a roster CP-SAT
-    # proves optimal never costs less.
-    result = matcher.solve(s, time_limit_s=10)
+    # not dominated by others, with each member's hours, days and skills, and the work
+    # above their fair shares; a roster CP-SAT proves optimal never costs less, whatever
+    # fairness weighs against a visit.
+    result = matcher.solve(s, time_limit_s=10, fairness=fairness)
     if result.status == "optimal":
         options = visit_options(result.problem, candidate_pairs(result.problem))
         residents = range(result.problem.n_residents)

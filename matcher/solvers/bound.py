@@ -1,7 +1,8 @@
 """A proven lower bound on the objective: each resident at their best, alone.
 
-Every term of the objective but fairness is a sum over residents, and fairness is never
-negative, so the sum over residents of the least cost each could have if nobody else
+Every term of the objective but fairness is a sum over residents, and fairness is at least
+the sum over residents of what each one's visits alone would put their volunteers above
+the fair share, so the sum over residents of the least cost each could have if nobody else
 competed for their volunteers is a valid lower bound. For a resident cared for one to one,
 the least cost is found exactly over every eligible volunteer (that volunteer's days, skills
 and weekly hours included). For a team, the least cost is found over every team of eligible
@@ -14,7 +15,6 @@ says how much of the cost could at most still be saved.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from matcher.problem import MS_PER_MINUTE, Problem
 from matcher.solvers.team_bound import team_lower_bound
 
 MINUTES_PER_HOUR = 60
+MS_PER_HOUR = MINUTES_PER_HOUR * MS_PER_MINUTE
 
 
 def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
@@ -47,8 +48,9 @@ def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> floa
 
 def _alone_costs(problem: Problem, options: NeedOptions, r: int,
                  candidates: np.ndarray) -> np.ndarray:
-    """For each candidate v: the least unmet-visit and distance cost of r's needs served by
-    v alone, within v's hours (the lightest visits first), all candidates at once."""
+    """For each candidate v: the least unmet-visit, distance and fairness cost of r's needs
+    served by v alone, within v's hours (the lightest visits first), all candidates at
+    once."""
     weights = problem.scenario.config.weights
     unserved = weights.unmet_visit * int(problem.resident_priority[r])
     order = np.argsort(candidates, kind="stable")
@@ -71,6 +73,7 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
     # many of each as fit; a visit that does not fit means no heavier one does either.
     room = problem.volunteer_max_ms[candidates].copy()  # counted down below
     served = np.zeros(len(candidates), dtype=np.int64)
+    heaviest = np.zeros(len(candidates), dtype=np.int64)  # of the visits served
     going = np.ones(len(candidates), dtype=bool)
     rank = np.argsort(loads, axis=1, kind="stable")
     for step in range(len(needs)):
@@ -81,10 +84,30 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
         fit = np.where(going, fit, 0)
         served += fit
         room -= fit * np.where(count > 0, load, 0)
+        heaviest = np.where(fit > 0, load, heaviest)
         going &= fit == count
     per_visit = weights.distance_km * km
     served = np.where(per_visit >= unserved, 0, served)
-    return (total - served) * unserved + served * per_visit
+    worked = problem.volunteer_max_ms[candidates] - room
+    above_share = above_share_cost(problem, candidates, worked, served)
+    # Each visit made must save more than the most it could add above the share, or the
+    # least cost might make fewer visits: then the share is left out (it is never negative).
+    worth_it = unserved - per_visit >= weights.fairness * heaviest / MS_PER_HOUR
+    served_cost = np.where(served > 0, served * per_visit + np.where(worth_it, above_share, 0), 0)
+    return (total - served) * unserved + served_cost
+
+
+def above_share_cost(problem: Problem, volunteers: np.ndarray, worked_ms: np.ndarray,
+                      visits: np.ndarray) -> np.ndarray:
+    """The fairness cost of volunteers' work for one resident, `visits` visits of
+    `worked_ms` in all, if that were all their week held. A volunteer's hours above the fair
+    share grow at least as fast as their work: they are at least the sum of what each
+    resident's visits alone would put above it, so these costs may be added up over
+    residents. Loads are rounded up to the millisecond (rule H6); one is taken off each
+    visit so that the cost here is never above the objective's."""
+    minutes = (worked_ms - visits) / MS_PER_MINUTE
+    above = np.maximum(minutes - fair_share_minutes(problem)[volunteers], 0.0)
+    return problem.scenario.config.weights.fairness * above / MINUTES_PER_HOUR
 
 
 def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:
@@ -93,7 +116,7 @@ def lower_bound(problem: Problem, options: NeedOptions, residents) -> float:
 
 def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
                          integer: bool = False, time_limit_s: float = 30.0,
-                         stop=None, alone: Mapping[int, float] | None = None) -> Relaxation:
+                         stop=None) -> Relaxation:
     """A tighter bound: residents competing for volunteers' hours and places.
 
     A relaxation of the roster where only the timing of visits (H3 distinct days aside, H5)
@@ -116,8 +139,6 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
     Its bound is None if nothing was proved. Solved to optimality as an integer program,
     its teams are a good start for the roster: it is the roster but for the clock.
     `stop` (an engine's stop flag) interrupts the solver on Ctrl-C; what it proved stays.
-    `alone`, the residents' alone bounds where already worked out, saves working out again
-    the teams' floors.
     """
     from ortools.linear_solver import pywraplp
 
@@ -133,7 +154,7 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
             "misc/catchctrlc = FALSE\npresolving/maxrestarts = 0\n")
     # A linear program stopped early proves nothing and is dropped; a MIP keeps its bound.
     solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
-    model = _ContestedModel(problem, options, solver, integer, alone or {})
+    model = _ContestedModel(problem, options, solver, integer)
     for r in residents:
         if int(problem.resident_team_size[int(r)]) == 1:
             model.add_one_to_one(int(r))
@@ -183,11 +204,10 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
 
 
 def contested_lower_bound(problem: Problem, options: NeedOptions, residents, *,
-                          integer: bool = False, time_limit_s: float = 30.0,
-                          alone: Mapping[int, float] | None = None) -> float | None:
+                          integer: bool = False, time_limit_s: float = 30.0) -> float | None:
     """The bound of `contested_relaxation`, or None if nothing was proved."""
     return contested_relaxation(problem, options, residents, integer=integer,
-                                time_limit_s=time_limit_s, alone=alone).bound
+                                time_limit_s=time_limit_s).bound
 
 
 class _Interruptible:
@@ -212,10 +232,8 @@ class Relaxation:
 
 
 class _ContestedModel:
-    def __init__(self, problem: Problem, options: NeedOptions, solver, integer: bool,
-                 alone: Mapping[int, float]):
+    def __init__(self, problem: Problem, options: NeedOptions, solver, integer: bool):
         self.problem, self.options, self.solver, self.integer = problem, options, solver, integer
-        self.alone = alone  # residents' alone bounds already worked out
         self.weights = problem.scenario.config.weights
         self.objective = solver.Objective()
         self.constant = 0.0
@@ -274,9 +292,9 @@ class _ContestedModel:
             # The team's alone bound (exact over its make-up) holds for its cost here too:
             # the linear program would otherwise staff its needs with fractions of many
             # volunteers (bundled station: the teams' linear costs alone sum to 556, their
-            # alone bounds to 3,337). Whole counts need no such floor.
-            alone = self.alone[r] if r in self.alone else team_lower_bound(
-                self.problem, self.options, r)
+            # alone bounds to 3,337). Whole counts need no such floor. Fairness is left
+            # out of it: here it is counted over each volunteer's whole load, apart.
+            alone = team_lower_bound(self.problem, self.options, r, with_fairness=False)
             floor = alone - unserved_cost(self.problem, [r])
             self.solver.Add(self.solver.Sum([cost * var for var, cost in self.terms]) >= floor)
 
@@ -345,10 +363,12 @@ class _ContestedModel:
             load = self.solver.Sum([(ms / MS_PER_MINUTE) * x for x, ms in entries])
             self.solver.Add(load <= float(p.volunteer_max_minutes[v]))
             if self.weights.fairness > 0:
-                # Loads here are never above the roster's, so neither is this excess.
+                # Loads here are never above the roster's, so neither is this excess. They
+                # are rounded up to the millisecond (rule H6), so one is taken off each.
+                worked = self.solver.Sum([((ms - 1) / MS_PER_MINUTE) * x for x, ms in entries])
                 above = self.solver.NumVar(0, self.solver.infinity(), "")
                 self.objective.SetCoefficient(above, self.weights.fairness)
-                self.solver.Add(MINUTES_PER_HOUR * above >= load - float(share[v]))
+                self.solver.Add(MINUTES_PER_HOUR * above >= worked - float(share[v]))
         for v, ys in self.places.items():
             if len(ys) > int(p.volunteer_max_residents[v]):
                 self.solver.Add(self.solver.Sum(ys) <= int(p.volunteer_max_residents[v]))

@@ -8,13 +8,16 @@ volunteer on their own at the priced cost, and the sum of those costs, less the 
 every hour and place on offer, bounds every roster from below (weak duality): a roster keeps
 within the limits, so at its choices the priced terms add nothing positive. Subgradient steps
 raise the prices of volunteers asked for more than they have, and the best bound seen is
-kept. At zero prices the bound is the alone bound exactly.
+kept. At zero prices the bound is the alone bound (or above it, where fairness outweighs
+what a visit saves, which the alone bound then leaves out).
 
 Residents with a team keep their alone bound. The limits priced here count only one-to-one
 residents' visits and places, which a roster's own limits imply, so the relaxation is valid.
 One resident's visits by one volunteer are counted with the lightest loads first and as many
-as the volunteer's hours alone allow, as in the alone bound; fairness and cohesion (never
-negative) are left out.
+as the volunteer's hours alone allow, as in the alone bound. Each visit also pays what it
+puts the volunteer above their fair share, counting only that resident's visits: a
+volunteer's hours above the share are at least the sum of those (see
+`bound.above_share_cost`). Cohesion (never negative) is left out.
 
 Every step is a few numpy passes over all candidate pairs, so it suits a part too large for
 the contested program (a district: 100 steps in about 0.6 s).
@@ -30,7 +33,7 @@ import numpy as np
 from matcher.objective import member_costs, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
-from matcher.solvers.bound import resident_lower_bound
+from matcher.solvers.bound import above_share_cost, resident_lower_bound
 
 MS_PER_HOUR = 3_600_000
 
@@ -46,6 +49,7 @@ class PricedPairs:
     saving: np.ndarray  # what one visit made saves: its unmet cost less its distance
     slot_pair: np.ndarray
     slot_hours: np.ndarray
+    slot_fairness: np.ndarray  # what each visit adds above the volunteer's fair share
     constant: float  # every resident's cost with nothing done, teams at their alone bound
     hours: np.ndarray  # each volunteer's weekly hours
     places: np.ndarray  # each volunteer's most residents
@@ -115,9 +119,11 @@ def priced_value(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.nda
     """The bound at these prices, and each volunteer's hours and places asked for by the
     residents' choices, less what the volunteer has (the subgradient)."""
     slot = pairs.slot_pair
-    # A visit is worth making while its saving outweighs the price of its hours; loads are
-    # lightest first within a pair, so the visits made are always the lightest ones.
-    margin = hour_price[pairs.volunteer[slot]] * pairs.slot_hours - pairs.saving[slot]
+    # A visit is worth making while its saving outweighs the price of its hours and what it
+    # adds above the fair share; both grow slot by slot within a pair (loads lightest
+    # first), so the visits made are always the lightest ones.
+    margin = (hour_price[pairs.volunteer[slot]] * pairs.slot_hours - pairs.saving[slot]
+              + pairs.slot_fairness)
     made = margin < 0
     gain = np.bincount(slot, weights=np.where(made, margin, 0.0),
                        minlength=len(pairs.resident))
@@ -184,7 +190,13 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     within = running - np.where(first > 0, running[first - 1], 0)
     room = p.volunteer_max_ms
     fits = within <= room[volunteer[slot_pair]]
-    slot_pair, slot_load = slot_pair[fits], slot_load[fits]
+    # Within a pair the slots kept are the first ones, so `within` stays each one's
+    # running load; what each adds above the volunteer's fair share grows slot by slot.
+    made_before = (np.arange(len(slot_pair)) - first)[fits]
+    slot_pair, slot_load, within = slot_pair[fits], slot_load[fits], within[fits]
+    slot_volunteer = volunteer[slot_pair]
+    slot_fairness = (above_share_cost(p, slot_volunteer, within, made_before + 1)
+                     - above_share_cost(p, slot_volunteer, within - slot_load, made_before))
     constant = (unserved_cost(p, single.tolist())
                 + sum(alone[int(r)] if alone is not None and int(r) in alone
                       else resident_lower_bound(p, options, int(r)) for r in teams))
@@ -193,7 +205,8 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     return PricedPairs(
         resident=resident, volunteer=volunteer, pair_cost=pair_cost,
         saving=weights.unmet_visit * priority - weights.distance_km * km,
-        slot_pair=slot_pair, slot_hours=slot_load / MS_PER_HOUR, constant=constant,
+        slot_pair=slot_pair, slot_hours=slot_load / MS_PER_HOUR, slot_fairness=slot_fairness,
+        constant=constant,
         hours=p.volunteer_max_minutes.astype(float) / 60,
         places=p.volunteer_max_residents.astype(float), starts=starts,
         group=np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(resident)])))

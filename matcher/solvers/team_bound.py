@@ -9,10 +9,14 @@ whichever team a roster picks, its cost for this resident is at least:
   least the distance of the nearest members who could make it;
 - and with the volunteers' hours: no more visits than leave each member time for the
   attendances the others cannot make, and the members who could attend time for all of
-  them at their lightest load.
+  them at their lightest load;
+- and the fairness cost of that work: each member's forced attendances above their fair
+  share, or all the attendances above the attending members' shares together, whichever is
+  more (a volunteer's hours above the share are at least the sum of what each resident's
+  visits alone would put above it, so these add up over residents).
 Taking the least of this over every team of candidates is a lower bound on the resident's
-cost in any roster. It leaves out the clock within a day, fairness and cohesion (none of
-which can lower a roster's cost), and counts no volunteer as taken by another resident. It
+cost in any roster. It leaves out the clock within a day and cohesion (neither can lower a
+roster's cost), and counts no volunteer as taken by another resident. It
 is far tighter than letting each need take the best of all eligible volunteers: a team of
 two cannot staff three needs from three different volunteers' days (district preset: 74,305
 against 32,288 for its 257 teams; city preset: 1.88 M against 1.16 M).
@@ -42,6 +46,7 @@ DAYS = 7
 # past it the bound is the next team's cost without them, which is still a lower bound.
 MOST_TEAMS_WITH_HOURS = 200
 TEAMS_PER_CHUNK = 20_000
+MINUTES_PER_HOUR = 60
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,11 @@ class _NeedColumns:
     required: int  # every skill of the service, as bits
 
 
-def team_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
+def team_lower_bound(problem: Problem, options: NeedOptions, r: int,
+                     with_fairness: bool = True) -> float:
     """The least cost resident r with a team could have with the volunteers all to
-    themselves, the team's make-up exact (see the module's notes)."""
+    themselves, the team's make-up exact (see the module's notes). `with_fairness=False`
+    leaves out what the members' work for r puts them above their fair shares."""
     weights = problem.scenario.config.weights
     priority = int(problem.resident_priority[r])
     size = int(problem.resident_team_size[r])
@@ -70,6 +77,8 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
         return empty
     pair_cost = member_costs(problem, np.full(len(candidates), r), candidates)
     hours = problem.volunteer_max_minutes[candidates].astype(float)
+    fairness = _Fairness(weights.fairness if with_fairness else 0.0,
+                         np.append(problem.fair_share_minutes[candidates], 0.0))
     needs = [_need_columns(problem, options, n, candidates, hours) for n in problem.needs_of(r)]
     kept = undominated(pair_cost, hours, needs, size)
     # One more place, `nobody`, stands for a place left empty in a smaller team.
@@ -81,6 +90,7 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
     # Kept for each of them: per need, the visits made and what each adds.
     teams = np.zeros((0, size), dtype=np.int64)
     costs = np.zeros(0)
+    floors = np.zeros(0)  # the least each team could cost with its hours and fairness
     made = np.zeros((0, len(needs)), dtype=np.int64)
     adds = np.zeros((0, len(needs)))
     for some in _teams_in_chunks(kept, size, nobody):
@@ -88,22 +98,52 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
         some_made = np.stack([count for count, _ in visits], axis=1)
         some_adds = np.stack([each for _, each in visits], axis=1)
         cost = empty + pair_cost[some].sum(axis=1) + (some_made * some_adds).sum(axis=1)
+        floor = cost + _fairness_floor(needs, some, some_made, some_adds, fairness)
         teams, costs = np.concatenate([teams, some]), np.concatenate([costs, cost])
+        floors = np.concatenate([floors, floor])
         made, adds = np.concatenate([made, some_made]), np.concatenate([adds, some_adds])
-        cheapest = np.argsort(costs, kind="stable")[:MOST_TEAMS_WITH_HOURS + 1]
-        teams, costs, made, adds = teams[cheapest], costs[cheapest], made[cheapest], adds[cheapest]
+        cheapest = np.argsort(floors, kind="stable")[:MOST_TEAMS_WITH_HOURS + 1]
+        teams, costs, floors = teams[cheapest], costs[cheapest], floors[cheapest]
+        made, adds = made[cheapest], adds[cheapest]
     # The volunteers' hours only raise a team's cost: the teams are looked at again with
-    # them, cheapest first, until the next one's cost without them is no less than the best.
+    # them, least floor first, until the next one's floor is no less than the best.
     best = empty
-    for looked, (team, cost) in enumerate(zip(teams.tolist(), costs.tolist(), strict=True)):
-        if cost >= best:
+    for looked, (team, cost, floor) in enumerate(zip(teams.tolist(), costs.tolist(),
+                                                     floors.tolist(), strict=True)):
+        if floor >= best:
             return best
         if looked == MOST_TEAMS_WITH_HOURS:
-            return min(best, cost)  # no team left costs less than this
+            return min(best, floor)  # no team left costs less than this
         members = [m for m in team if m != nobody]
         best = min(best, _with_hours(members, cost, made[looked].tolist(),
-                                     adds[looked].tolist(), needs, hours))
+                                     adds[looked].tolist(), needs, hours, fairness))
     return best
+
+
+def _fairness_floor(needs: list[_NeedColumns], teams: np.ndarray, made: np.ndarray,
+                    adds: np.ndarray, fairness: _Fairness) -> np.ndarray:
+    """For each team, at most what `_with_hours` adds to its cost without hours (`made`
+    visits of each need, each adding `adds`): the fairness cost of all those attendances
+    at the team's lightest load, above all the members' shares together. Where one visit
+    fewer could save more fairness cost than the visit saves, none is counted, since the
+    team might then make fewer visits."""
+    if fairness.weight <= 0:
+        return np.zeros(len(teams))
+    per_minute = fairness.weight / MINUTES_PER_HOUR
+    minutes = np.zeros(len(teams))
+    counted = np.ones(len(teams), dtype=bool)
+    for column, need in enumerate(needs):
+        count = made[:, column]
+        # A team makes visits only where a member is usable: elsewhere `count` is 0.
+        # Columns one by one, as in `_days_staffed`.
+        lightest = functools.reduce(np.minimum, [np.where(need.usable[column], need.load[column],
+                                                          np.inf) for column in teams.T])
+        lightest = np.where(count > 0, lightest, 0.0)
+        # One ms taken off each attendance, as loads are rounded up to it.
+        minutes += need.together * count * np.maximum(lightest - 1 / MS_PER_MINUTE, 0.0)
+        counted &= -adds[:, column] >= per_minute * need.together * lightest
+    above = np.maximum(minutes - sum(fairness.share[column] for column in teams.T), 0.0)
+    return np.where(counted, per_minute * above, 0.0)
 
 
 def _teams_in_chunks(kept: np.ndarray, size: int, nobody: int):
@@ -216,28 +256,45 @@ def _visits(need: _NeedColumns, teams: np.ndarray, per_km: float, unserved: floa
     return count, np.where(count > 0, np.where(worth, per_visit, 0.0) - unserved, 0.0)
 
 
+@dataclass(frozen=True)
+class _Fairness:
+    weight: float  # per hour above the fair share
+    share: np.ndarray  # float [candidate]: minutes, 0 for `nobody`
+
+
 def _with_hours(members: list[int], cost: float, made: list[int], adds: list[float],
-                needs: list[_NeedColumns], hours: np.ndarray) -> float:
+                needs: list[_NeedColumns], hours: np.ndarray, fairness: _Fairness) -> float:
     """A team's cost (`cost`, without hours, with `made` visits of each need, each adding
     `adds`) with each member's hours counted: the visits made are chosen again, need by
     need, so that every member has time for the attendances the others cannot make (each
     attends a visit once, on a day they are free), and the members who could attend time
-    for all of them, each at its least load."""
+    for all of them, each at its least load. What that work puts the members above their
+    fair shares is added."""
     base = cost - sum(count * each for count, each in zip(made, adds, strict=True))
-    # Cheapest first: the first choice the hours allow is the least (making none is
-    # always allowed).
     choices = sorted((base + sum(count * each for count, each in zip(served, adds, strict=True)),
                       served) for served in itertools.product(*(range(count + 1)
                                                                 for count in made)))
-    return next(value for value, served in choices
-                if _hours_suffice(members, served, needs, hours))
+    # Cheapest first; the fairness added is never negative, so once a choice costs no
+    # less than the best found, none after it is better (making none is always allowed,
+    # and adds nothing above the shares).
+    best = np.inf
+    for value, served in choices:
+        if value >= best:
+            break
+        above = _above_shares(members, served, needs, hours, fairness)
+        if above is not None:
+            best = min(best, value + above)
+    return best
 
 
-def _hours_suffice(members: list[int], served: tuple[int, ...], needs: list[_NeedColumns],
-                   hours: np.ndarray) -> bool:
+def _above_shares(members: list[int], served: tuple[int, ...], needs: list[_NeedColumns],
+                  hours: np.ndarray, fairness: _Fairness) -> float | None:
+    """None if the members' hours cannot hold the visits `served`, else the least fairness
+    cost their work for them adds."""
     forced = {m: 0.0 for m in members}
     attending: set[int] = set()  # members who could attend a visit made
     total = 0.0
+    attendances = 0
     for count, need in zip(served, needs, strict=True):
         if not count:
             continue
@@ -247,12 +304,23 @@ def _hours_suffice(members: list[int], served: tuple[int, ...], needs: list[_Nee
         for m in members:
             left = asked - (sum(most.values()) - most[m])
             if left > most[m]:
-                return False
+                return None
             forced[m] += max(0, left) * need.load[m]
         able = [m for m in members if need.usable[m]]
         attending.update(able)
         total += asked * min(need.load[m] for m in able)
+        attendances += asked
     # Only members who could attend count: one who could not would leave the same team,
     # with someone else in their place, no better off (see `undominated`).
-    return (all(forced[m] <= hours[m] for m in members)
-            and total <= sum(hours[m] for m in attending))
+    if not (all(forced[m] <= hours[m] for m in members)
+            and total <= sum(hours[m] for m in attending)):
+        return None
+    if fairness.weight <= 0 or not attendances:
+        return 0.0
+    # A member's hours above the share are at least those of their forced attendances;
+    # all members' together, at least those of all attendances above all the shares.
+    # Loads are rounded up to the millisecond: one is taken off each attendance.
+    guard = 1 / MS_PER_MINUTE
+    each = sum(max(0.0, forced[m] - guard * attendances - fairness.share[m]) for m in members)
+    together = total - guard * attendances - sum(fairness.share[m] for m in attending)
+    return fairness.weight * max(each, together, 0.0) / MINUTES_PER_HOUR
