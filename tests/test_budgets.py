@@ -40,7 +40,7 @@ def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residen
 
 def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_blocks():
     district = engine._steps_for(58.3, 1_000, 222_277, 1, False)
-    assert (district.blocks, district.rounds) == (52, 18)  # 45 % and 25 % of the budget
+    assert (district.blocks, district.rounds) == (52, 11)  # 45 % and 25 % of the budget
     city = engine._steps_for(75.0, 15_000, 2_043_242, 2, True)
     # The city's uncounted work takes half the budget, and one pass of 48-resident blocks
     # is out of reach, so the search gets its least and blocks get the rest.
