@@ -19,7 +19,8 @@ def nominal_seconds(steps: engine._Steps, budget: float, residents: int, pairs: 
     if alone_early:
         uncounted += engine.ALONE_BOUND_SECONDS_PER_PAIR * pairs / workers
     round_cost = engine.SECONDS_PER_BLOCK * (engine.SIDE_BY_SIDE_COST if workers > 1 else 1)
-    return (uncounted + steps.blocks * round_cost + steps.rounds * engine.SECONDS_PER_ROUND
+    block_cost = round_cost * steps.block_work / engine.BLOCK_WORK
+    return (uncounted + steps.blocks * block_cost + steps.rounds * engine.SECONDS_PER_ROUND
             + steps.schedule_work / WORK_PER_SECOND)
 
 
@@ -45,5 +46,8 @@ def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_bl
     # The city's uncounted work takes half the budget, and one pass of 48-resident blocks
     # is out of reach, so the search gets its least and blocks get the rest.
     assert city.rounds == 2
-    assert 30 < city.blocks < 60
+    # ... at half the work each, so that twice as many are re-chosen.
+    assert city.block_work == engine.BROAD_BLOCK_SHARE * engine.BLOCK_WORK
+    assert 60 < city.blocks < 120
+    assert district.block_work == engine.BLOCK_WORK
     assert nominal_seconds(city, 75.0, 15_000, 2_043_242, 2, True) <= 0.97 * 75.0

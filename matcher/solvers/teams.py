@@ -243,7 +243,8 @@ MAX_PASSES = 3
 
 def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], params: SolverParams,
                  max_rounds: int, hint: dict[int, tuple[int, ...]] | None = None,
-                 stop=None, workers: Workers | None = None) -> TeamChoice:
+                 stop=None, workers: Workers | None = None,
+                 block_work: float = BLOCK_WORK) -> TeamChoice:
     """At most one plan per resident, volunteers' hours and resident counts respected.
 
     Starts from the best plan each resident can still get, by priority (ranked at prices
@@ -254,7 +255,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     far apart on the map that share no volunteer are solved side by side: neither can
     change what the other may use, so this is the same as solving them one after another.
     The budget, `max_rounds`, counts block models solved one after another: blocks solved
-    side by side take the time of one, and count once.
+    side by side take the time of one, and count once. Each block model gets `block_work`
+    of CP-SAT's deterministic work.
     """
     workers = workers or Workers()
     by_resident: dict[int, list[Plan]] = {}
@@ -287,8 +289,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
                 out_of_time = True
                 break
             seconds = max(0.1, deadline - time.monotonic())
-            tasks = [_block_task(chunk, by_resident, chosen, claims, seconds, params.seed)
-                     for chunk in group]
+            tasks = [_block_task(chunk, by_resident, chosen, claims, seconds, block_work,
+                                 params.seed) for chunk in group]
             if workers.count > 1:
                 results = workers.map(_solve_block_on_worker, tasks)
             else:
@@ -361,11 +363,11 @@ class _BlockTask:
 
 
 def _block_task(block: list[int], by_resident: dict[int, list[Plan]], chosen: dict[int, Plan],
-                claims: _Claims, seconds: float, seed: int) -> _BlockTask:
+                claims: _Claims, seconds: float, work: float, seed: int) -> _BlockTask:
     plans = [plan for r in block for plan in by_resident.get(r, [])]
     flags = tuple(chosen.get(plan.resident) is plan for plan in plans)
     load, count = claims.outside(plans, flags)
-    return _BlockTask(plans, load, count, flags, seconds, BLOCK_WORK, seed)
+    return _BlockTask(plans, load, count, flags, seconds, work, seed)
 
 
 def _side_by_side(chunks: list[list[int]], by_resident: dict[int, list[Plan]],
