@@ -20,7 +20,7 @@ import numpy as np
 
 from matcher.candidates import Candidates
 from matcher.daywindows import DayIntervals, distinct_day_triples, single_interval_bounds
-from matcher.problem import Problem
+from matcher.problem import MS_PER_MINUTE, Problem
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive start-minute ranges within one day
 
@@ -171,7 +171,7 @@ def visit_options(problem: Problem, candidates: Candidates, residents=None) -> N
     need, volunteer, km = need[fits], volunteer[fits], km[fits]
     range_id, day_mask = range_id[fits], day_mask[fits]
     travel = km / problem.volunteer_speed_kmh[volunteer] * 60
-    load_ms = np.ceil((problem.need_duration[need] + 2 * travel) * 60_000).astype(np.int64)
+    load_ms = np.ceil((problem.need_duration[need] + 2 * travel) * MS_PER_MINUTE).astype(np.int64)
     # Rows of one need come in volunteer order (the pairs are sorted by resident, then
     # volunteer), and the sort is stable: they end sorted by need, distance, volunteer.
     order = np.lexsort((km, need))

@@ -16,6 +16,8 @@ from matcher.scenario.model import GENDERS, Scenario, Window
 
 EARTH_RADIUS_KM = 6371.0088
 MS_PER_MINUTE = 60_000
+MINUTES_PER_HOUR = 60
+MS_PER_HOUR = MINUTES_PER_HOUR * MS_PER_MINUTE
 NO_GENDER = -1
 
 

@@ -21,11 +21,8 @@ import numpy as np
 
 from matcher.objective import fair_share_minutes, member_costs, preference_misses, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
-from matcher.problem import MS_PER_MINUTE, Problem
+from matcher.problem import MINUTES_PER_HOUR, MS_PER_HOUR, MS_PER_MINUTE, Problem
 from matcher.solvers.team_bound import team_lower_bound
-
-MINUTES_PER_HOUR = 60
-MS_PER_HOUR = MINUTES_PER_HOUR * MS_PER_MINUTE
 
 
 def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:

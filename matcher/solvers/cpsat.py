@@ -30,7 +30,7 @@ from ortools.sat.python import cp_model
 
 from matcher.objective import fair_share_minutes, preference_misses
 from matcher.options import NeedOptions, Option
-from matcher.problem import Problem
+from matcher.problem import MS_PER_HOUR, MS_PER_MINUTE, Problem
 from matcher.solution import Solution, Visit
 
 SCALE = 1000  # model units per objective unit
@@ -254,11 +254,11 @@ class _PartModel:
         fixed_pairs = defaultdict(int)
         for _, v in self.fixed.pairs:
             fixed_pairs[v] += 1
-        share_ms = fair_share_minutes(p) * 60_000
-        fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / 3_600_000)
+        share_ms = fair_share_minutes(p) * MS_PER_MINUTE
+        fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / MS_PER_HOUR)
         if fairness_cost:
             # Each volunteer's excess is rounded up to a thousandth of an hour.
-            self.rounding_slack += weights.fairness * FAIRNESS_UNIT_MS / 3_600_000 * len(pairs_by_volunteer)
+            self.rounding_slack += weights.fairness * FAIRNESS_UNIT_MS / MS_PER_HOUR * len(pairs_by_volunteer)
         for v, xs in sorted(pairs_by_volunteer.items()):
             m.Add(sum(xs) <= int(p.volunteer_max_residents[v]) - fixed_pairs[v])
             keys = by_volunteer.get(v, [])
@@ -283,7 +283,7 @@ class _PartModel:
         for visit in self._fixed_by_volunteer.get(v, []):
             r = int(p.need_resident[visit.need])
             minutes = float(p.travel_minutes(r, v))
-            loads.append(math.ceil((int(p.need_duration[visit.need]) + 2 * minutes) * 60_000))
+            loads.append(math.ceil((int(p.need_duration[visit.need]) + 2 * minutes) * MS_PER_MINUTE))
         return loads
 
     def _build_no_overlap(self, v: int, keys: list[tuple[int, int, int]]) -> None:

@@ -32,10 +32,8 @@ import numpy as np
 
 from matcher.objective import member_costs, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
-from matcher.problem import Problem
+from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.bound import above_share_cost, resident_lower_bound
-
-MS_PER_HOUR = 3_600_000
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.problem import Problem
+from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.lagrange import PolyakSteps, least_in_groups, pushing
 
 if TYPE_CHECKING:
     from matcher.solvers.teams import Plan
 
-MS_PER_HOUR = 3_600_000
 PRICE_STEPS = 40
 TRY_EVERY = 10  # steps between two sets of prices tried
 

@@ -39,14 +39,13 @@ import numpy as np
 
 from matcher.objective import member_costs, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
-from matcher.problem import MS_PER_MINUTE, Problem
+from matcher.problem import MINUTES_PER_HOUR, MS_PER_MINUTE, Problem
 
 DAYS = 7
 # Teams whose cost is looked at again with the volunteers' hours, at most, per resident:
 # past it the bound is the next team's cost without them, which is still a lower bound.
 MOST_TEAMS_WITH_HOURS = 200
 TEAMS_PER_CHUNK = 20_000
-MINUTES_PER_HOUR = 60
 
 
 @dataclass(frozen=True)
@@ -136,13 +135,13 @@ def _fairness_floor(needs: list[_NeedColumns], teams: np.ndarray, made: np.ndarr
         count = made[:, column]
         # A team makes visits only where a member is usable: elsewhere `count` is 0.
         # Columns one by one, as in `_days_staffed`.
-        lightest = functools.reduce(np.minimum, [np.where(need.usable[column], need.load[column],
-                                                          np.inf) for column in teams.T])
+        lightest = functools.reduce(np.minimum, [np.where(need.usable[place], need.load[place],
+                                                          np.inf) for place in teams.T])
         lightest = np.where(count > 0, lightest, 0.0)
         # One ms taken off each attendance, as loads are rounded up to it.
         minutes += need.together * count * np.maximum(lightest - 1 / MS_PER_MINUTE, 0.0)
         counted &= -adds[:, column] >= per_minute * need.together * lightest
-    above = np.maximum(minutes - sum(fairness.share[column] for column in teams.T), 0.0)
+    above = np.maximum(minutes - sum(fairness.share[place] for place in teams.T), 0.0)
     return np.where(counted, per_minute * above, 0.0)
 
 

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
-from matcher.problem import Problem
+from matcher.problem import MS_PER_HOUR, MS_PER_MINUTE, Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
 from matcher.solvers.pool import Workers, shared_problem
 from matcher.solvers.priced_start import priced_choice
@@ -485,8 +485,8 @@ def _solve_block(problem: Problem, task: _BlockTask,
         base = _floor(unserved_cost(problem, [r]))
         model.AddAtMostOne(picks[i] for i in indices)
         terms.extend((_floor(plans[i].cost) - base) * picks[i] for i in indices)
-    share_ms = fair_share_minutes(problem) * 60_000
-    fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / 3_600_000)
+    share_ms = fair_share_minutes(problem) * MS_PER_MINUTE
+    fairness_cost = _floor(weights.fairness * FAIRNESS_UNIT_MS / MS_PER_HOUR)
     for v, entries in sorted(by_volunteer.items()):
         cap = int(problem.volunteer_max_ms[v]) - task.load[v]
         room = int(problem.volunteer_max_residents[v]) - task.count[v]
