@@ -25,6 +25,16 @@ from matcher.problem import MS_PER_MINUTE, Problem
 Ranges = tuple[tuple[int, int], ...]  # inclusive start-minute ranges within one day
 
 
+def common_starts(range_lists: list[Ranges]) -> list[tuple[int, int]]:
+    """Start minutes allowed by every list of inclusive ranges (of one day): when those
+    volunteers could all begin one visit together."""
+    result = list(range_lists[0])
+    for ranges in range_lists[1:]:
+        result = [(max(a, c), min(b, d)) for a, b in result for c, d in ranges
+                  if max(a, c) <= min(b, d)]
+    return sorted(result)
+
+
 class Option(NamedTuple):
     """One day on which a volunteer could make a visit of a need. A named tuple, not a
     dataclass: a city's search makes millions of them, four times faster so."""

@@ -1,4 +1,4 @@
-"""Candidate teams: the direct score of a team of one agrees with the general one."""
+"""Candidate teams: who they are formed from, and how each is scored."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from matcher.candidates import candidate_pairs
 from matcher.objective import preference_misses
 from matcher.options import visit_options
 from matcher.problem import compile_problem
-from matcher.solvers.teams import _score_alone, _score_team
+from matcher.solvers.teams import (
+    _score_alone,
+    _score_team,
+    candidate_pool,
+    resident_plans,
+    team_plan,
+)
+from tests.scenarios import BASE_LAT, scenario
 from tests.test_solve import random_scenarios
 
 
@@ -31,3 +38,37 @@ def test_a_team_of_one_scores_the_same_both_ways(s):
         for v in pool:
             assert (_score_alone(problem, options, r, v, incumbents, rows, misses)
                     == _score_team(problem, options, r, (v,), incumbents, rows, misses))
+
+
+def _options(s):
+    problem = compile_problem(s)
+    return problem, visit_options(problem, candidate_pairs(problem))
+
+
+def test_a_rare_skill_a_shared_visit_needs_is_among_a_teams_candidates():
+    # The rehab visit is made by two together. The twelve nearest volunteers all lack
+    # rehab; without the one who has it, no team could make the visit.
+    s = scenario([{"team_size": 2,
+                   "needs": [{"service": "rehab", "duration_min": 60, "volunteers_per_visit": 2,
+                              "windows": ["Mon-Fri 09:00-12:00"]}]}],
+                 [{"id": f"V{k}", "lat": BASE_LAT + 0.0005 * (k + 1)} for k in range(12)]
+                 + [{"id": "V-rehab", "lat": BASE_LAT + 0.01, "skills": ["rehab"]}])
+    problem, options = _options(s)
+    holder = 12
+    assert holder in candidate_pool(problem, options, 0)
+    best = min(resident_plans(problem, options, 0), key=lambda plan: plan.cost)
+    assert holder in best.team and best.visits == 1
+
+
+def test_a_shared_visit_is_planned_only_where_the_members_are_free_at_one_time():
+    # V1 and V2 are both free on Monday, but at different hours: together they can make
+    # no visit, which the team's plan must know before the team is chosen.
+    s = scenario([{"team_size": 2,
+                   "needs": [{"service": "companionship", "duration_min": 60,
+                              "volunteers_per_visit": 2, "windows": ["Mon 09:00-18:00"]}]}],
+                 [{"id": "V1", "availability": ["Mon 09:00-11:00"]},
+                  {"id": "V2", "availability": ["Mon 14:00-16:00"]},
+                  {"id": "V3", "availability": ["Mon 10:00-12:00"]}])
+    problem, options = _options(s)
+    assert team_plan(problem, options, 0, (0, 1)).visits == 0
+    assert team_plan(problem, options, 0, (0, 2)).visits == 1

@@ -29,7 +29,7 @@ from matcher.explain.changes import Change
 from matcher.explain.rules import first_free_start
 from matcher.explain.state import RosterState
 from matcher.objective import evaluate, volunteer_load_minutes
-from matcher.options import NeedOptions, visit_options
+from matcher.options import NeedOptions, common_starts, visit_options
 from matcher.problem import Problem, compile_problem
 from matcher.scenario.model import Scenario
 from matcher.solution import Solution, Visit
@@ -227,7 +227,7 @@ def _place(problem: Problem, options: NeedOptions, by_day: dict, load: np.ndarra
         # Rule H4: the attendees' skills together cover the service's.
         if (wanted & ~problem.volunteer_skills[list(group)].any(axis=0)).any():
             continue
-        shared = _intersect([ranges[v] for v in group])
+        shared = common_starts([ranges[v] for v in group])
         busy = [(a, b, 0.0) for a, b, _ in by_day.get(("r", x, day), [])]
         for v in group:
             busy += [(a, b, 0.0 if y == x else float(problem.resident_travel_minutes(y, x, v)))
@@ -236,15 +236,6 @@ def _place(problem: Problem, options: NeedOptions, by_day: dict, load: np.ndarra
         if start is not None:
             return start, tuple(group)
     return None
-
-
-def _intersect(range_lists: list) -> list[tuple[int, int]]:
-    """Start minutes allowed by every list of inclusive ranges."""
-    result = list(range_lists[0])
-    for ranges in range_lists[1:]:
-        result = [(max(a, c), min(b, d)) for a, b in result for c, d in ranges
-                  if max(a, c) <= min(b, d)]
-    return sorted(result)
 
 
 def _joined(problem: Problem, options: NeedOptions, base: Solution, r: int,

@@ -22,7 +22,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
-from matcher.options import NeedOptions, days_in_mask
+from matcher.options import NeedOptions, common_starts, days_in_mask
 from matcher.problem import MS_PER_HOUR, MS_PER_MINUTE, Problem
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
 from matcher.solvers.pool import Workers, shared_problem
@@ -35,6 +35,8 @@ TIME_LIMIT = "time limit"  # status of a search whose own time ran out before it
 # gave lower objectives in less time than 25; on the city, 71 % coverage instead of 67 %).
 TEAM_CANDIDATES = {1: 12, 2: 6, 3: 5}
 LARGE_TEAM_CANDIDATES = 6
+# Holders of a service's skills added to a team's candidates where none is among them.
+SKILL_HOLDERS = 2
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,8 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
     farther than twenty who cannot.
     """
     size = int(problem.resident_team_size[r])
-    limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
     incumbents = problem.incumbents_of(r)
-    ranked = _ranked_alone(problem, options, r)
-    pool = list(dict.fromkeys([v for v in ranked if v in incumbents] + ranked[:limit]))
+    pool = candidate_pool(problem, options, r)
     # Looked up once per resident rather than once per team.
     rows_by_need = {n: options.row_of_volunteer(n, pool) for n in problem.needs_of(r)}
     misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
@@ -81,6 +81,30 @@ def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, .
     return _score(problem, options, r, tuple(sorted(team)), incumbents, rows_by_need, misses)
 
 
+def candidate_pool(problem: Problem, options: NeedOptions, r: int) -> list[int]:
+    """The volunteers r's teams are formed from: any incumbent, the best ranked alone,
+    and, for each visit made by several volunteers together whose service asks for skills,
+    the best ranked of those who hold them all. The ranking alone would miss them: one
+    member cannot make such a visit, so it counts for every member alike, and the nearest
+    few, who may all lack a skill as rare as rehabilitation, would come first."""
+    size = int(problem.resident_team_size[r])
+    limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
+    ranked = _ranked_alone(problem, options, r)
+    pool = [v for v in ranked if v in problem.incumbents_of(r)] + ranked[:limit]
+    if size > 1:
+        rank = {v: i for i, v in enumerate(ranked)}
+        for n in problem.needs_of(r):
+            asked = problem.service_skills[problem.need_service[n]]
+            if problem.need_volunteers_per_visit[n] == 1 or not asked.any():
+                continue
+            rows = np.asarray(options.rows_of(n), dtype=np.int64)
+            able = options.volunteer[rows]
+            holders = able[(problem.volunteer_skills[able] | ~asked).all(axis=1)]
+            if not np.isin(holders, pool).any():
+                pool += sorted(holders.tolist(), key=rank.__getitem__)[:SKILL_HOLDERS]
+    return list(dict.fromkeys(pool))
+
+
 def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
     """Useful volunteers of r, best first by an estimate of r's cost with each alone:
     visits they could staff (days, hours), travel and wishes, all vectorised."""
@@ -92,8 +116,9 @@ def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
     needs = options.need[lo:hi]
     volunteers = options.volunteer[lo:hi]
     days = days_in_mask(options.day_mask[lo:hi])
-    alone = problem.need_volunteers_per_visit[needs] == 1
-    visits = np.where(alone, np.minimum(problem.need_visits[needs], days), 0)
+    # A visit made by several together counts for each of them in part.
+    visits = (np.minimum(problem.need_visits[needs], days)
+              / problem.need_volunteers_per_visit[needs])
     ids, inverse = np.unique(volunteers, return_inverse=True)
     staffed = np.bincount(inverse, weights=visits)
     load = np.bincount(inverse, weights=visits * options.load_ms[lo:hi])
@@ -220,6 +245,10 @@ def _best_attendees_by_day(problem: Problem, options: NeedOptions, n: int,
             for i in group:
                 covered |= problem.volunteer_skills[members[i]]
             if (wanted & ~covered).any():
+                continue
+            # Free the same day is not enough: they must be free at one time.
+            if not common_starts([options.ranges[options.range_id[rows[members[i]], day]]
+                                  for i in group]):
                 continue
             km = sum(kms[i] for i in group)
             if best is None or km < best[0]:
