@@ -72,3 +72,21 @@ def test_a_shared_visit_is_planned_only_where_the_members_are_free_at_one_time()
     problem, options = _options(s)
     assert team_plan(problem, options, 0, (0, 1)).visits == 0
     assert team_plan(problem, options, 0, (0, 2)).visits == 1
+
+
+def test_a_team_is_completed_with_the_one_volunteer_free_for_a_need_none_of_the_best_is():
+    # Ten volunteers nearby could each make the three weekday visits; only one, farther
+    # away and ranked far below them, has rehab and is free on Saturday. A team of one of
+    # the ten and that one makes every visit.
+    s = scenario([{"team_size": 2,
+                   "needs": [{"service": "companionship", "duration_min": 60,
+                              "visits_per_week": 3, "windows": ["Mon-Fri 09:00-12:00"]},
+                             {"service": "rehab", "duration_min": 60,
+                              "windows": ["Sat 09:00-12:00"]}]}],
+                 [{"id": f"V{k}", "lat": BASE_LAT + 0.0005 * (k + 1),
+                   "availability": ["Mon-Fri 09:00-12:00"]} for k in range(10)]
+                 + [{"id": "V-rehab", "lat": BASE_LAT + 0.01, "skills": ["rehab"],
+                     "availability": ["Sat 09:00-12:00"]}])
+    problem, options = _options(s)
+    best = min(resident_plans(problem, options, 0), key=lambda plan: plan.cost)
+    assert 10 in best.team and best.visits == 4

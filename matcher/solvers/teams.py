@@ -37,6 +37,9 @@ TEAM_CANDIDATES = {1: 12, 2: 6, 3: 5}
 LARGE_TEAM_CANDIDATES = 6
 # Holders of a service's skills added to a team's candidates where none is among them.
 SKILL_HOLDERS = 2
+# A team resident's best plans that are completed where they leave a need short, and the
+# best ranked volunteers for that need tried in them.
+COMPLETED_PLANS, COMPLEMENTS = 2, 3
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,68 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
     """
     size = int(problem.resident_team_size[r])
     incumbents = problem.incumbents_of(r)
-    pool = candidate_pool(problem, options, r)
+    ranked = _ranked_alone(problem, options, r)
+    pool = _pool(problem, options, r, ranked)
     # Looked up once per resident rather than once per team.
     rows_by_need = {n: options.row_of_volunteer(n, pool) for n in problem.needs_of(r)}
-    misses = dict(zip(pool, preference_misses(problem, np.full(len(pool), r),
-                                              np.array(pool, dtype=np.int64)).tolist(),
-                      strict=True))
+    misses = _misses(problem, r, pool)
     plans = []
     for k in range(1, min(size, len(pool)) + 1):
         for team in itertools.combinations(sorted(pool), k):
             plans.append(_score(problem, options, r, team, incumbents, rows_by_need, misses))
+    if size > 1:
+        plans += _completed(problem, options, r, plans, ranked, rows_by_need, misses)
     return plans
+
+
+def _misses(problem: Problem, r: int, volunteers: list[int]) -> dict[int, int]:
+    return dict(zip(volunteers, preference_misses(problem, np.full(len(volunteers), r),
+                                                  np.array(volunteers, dtype=np.int64)).tolist(),
+                    strict=True))
+
+
+def _completed(problem: Problem, options: NeedOptions, r: int, plans: list[Plan],
+               ranked: list[int], rows_by_need: dict, misses: dict) -> list[Plan]:
+    """More teams for a resident with a team: the best plans, where they leave a need short,
+    with one of the best ranked volunteers for that need added or in a member's place.
+    The pool's members are each good alone; what a team lacks is often one who is free
+    on the one day, or has the one skill, that none of them has."""
+    size = int(problem.resident_team_size[r])
+    incumbents = problem.incumbents_of(r)
+    wanted = {n: int(problem.need_visits[n]) for n in problem.needs_of(r)}
+    seen = {plan.team for plan in plans}
+    found = []
+    for plan in sorted(plans, key=lambda plan: (plan.cost, plan.team))[:COMPLETED_PLANS]:
+        if plan.visits >= sum(wanted.values()):
+            break  # the best plans make every visit: nothing to complete
+        visits, _ = _team_visits(problem, options, r, plan.team, rows_by_need)
+        made = {n: 0 for n in wanted}
+        for visit in visits:
+            made[visit[1]] += 1
+        for n in wanted:
+            if made[n] >= wanted[n]:
+                continue
+            able = set(options.volunteer[np.asarray(options.rows_of(n), dtype=np.int64)].tolist())
+            extra = [v for v in ranked if v in able and v not in plan.team][:COMPLEMENTS]
+            for v in extra:
+                rows_by_need = _with_rows(options, rows_by_need, v)
+                if v not in misses:
+                    misses = misses | _misses(problem, r, [v])
+                teams = [{*plan.team, v}] if len(plan.team) < size else []
+                teams += [set(plan.team) - {out} | {v} for out in plan.team]
+                for team in (tuple(sorted(members)) for members in teams):
+                    if team not in seen:
+                        seen.add(team)
+                        found.append(_score(problem, options, r, team, incumbents,
+                                            rows_by_need, misses))
+    return found
+
+
+def _with_rows(options: NeedOptions, rows_by_need: dict, v: int) -> dict:
+    """`rows_by_need` with volunteer v's option rows too."""
+    if all(v in rows for rows in rows_by_need.values()):
+        return rows_by_need
+    return {n: rows | options.row_of_volunteer(n, [v]) for n, rows in rows_by_need.items()}
 
 
 def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...]) -> Plan:
@@ -87,9 +141,12 @@ def candidate_pool(problem: Problem, options: NeedOptions, r: int) -> list[int]:
     the best ranked of those who hold them all. The ranking alone would miss them: one
     member cannot make such a visit, so it counts for every member alike, and the nearest
     few, who may all lack a skill as rare as rehabilitation, would come first."""
+    return _pool(problem, options, r, _ranked_alone(problem, options, r))
+
+
+def _pool(problem: Problem, options: NeedOptions, r: int, ranked: list[int]) -> list[int]:
     size = int(problem.resident_team_size[r])
     limit = TEAM_CANDIDATES.get(size, LARGE_TEAM_CANDIDATES)
-    ranked = _ranked_alone(problem, options, r)
     pool = [v for v in ranked if v in problem.incumbents_of(r)] + ranked[:limit]
     if size > 1:
         rank = {v: i for i, v in enumerate(ranked)}
@@ -144,6 +201,23 @@ def _score_team(problem: Problem, options: NeedOptions, r: int, team: tuple[int,
                 incumbents: set[int], rows_by_need: dict, misses: dict) -> Plan:
     weights = problem.scenario.config.weights
     priority = int(problem.resident_priority[r])
+    visits, load = _team_visits(problem, options, r, team, rows_by_need)
+    cost = weights.distance_km * sum(visit[0] for visit in visits)
+    missing = sum(int(problem.need_visits[n]) for n in problem.needs_of(r)) - len(visits)
+    cost += weights.unmet_visit * priority * missing
+    cost += weights.unmet_member * priority * (int(problem.resident_team_size[r]) - len(team))
+    cost += weights.preference * sum(misses[v] for v in team)
+    cost += weights.churn * (len(incumbents) - len(incumbents & set(team)))
+    if len({int(problem.volunteer_organization[v]) for v in team}) > 1:
+        cost += weights.cohesion
+    return Plan(r, team, cost, tuple(load), len(visits))
+
+
+def _team_visits(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
+                 rows_by_need: dict) -> tuple[list[tuple[float, int, tuple[int, ...],
+                                                         tuple[int, ...]]], list[int]]:
+    """The visits a team could make on its own, as (km, need, attendees, their loads), and
+    the hours (ms) they take from each member."""
     member_index = {v: i for i, v in enumerate(team)}
     visits: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []  # km, need, who, ms
     for n in problem.needs_of(r):
@@ -171,15 +245,7 @@ def _score_team(problem: Problem, options: NeedOptions, r: int, team: tuple[int,
         drop = max((visit for visit in visits if heavy in visit[2]),
                    key=lambda visit: (max(visit[3]), visit[1]))
         visits.remove(drop)
-    cost = weights.distance_km * sum(visit[0] for visit in visits)
-    missing = sum(int(problem.need_visits[n]) for n in problem.needs_of(r)) - len(visits)
-    cost += weights.unmet_visit * priority * missing
-    cost += weights.unmet_member * priority * (int(problem.resident_team_size[r]) - len(team))
-    cost += weights.preference * sum(misses[v] for v in team)
-    cost += weights.churn * (len(incumbents) - len(incumbents & set(team)))
-    if len({int(problem.volunteer_organization[v]) for v in team}) > 1:
-        cost += weights.cohesion
-    return Plan(r, team, cost, tuple(load), len(visits))
+    return visits, load
 
 
 def _score_alone(problem: Problem, options: NeedOptions, r: int, v: int,
