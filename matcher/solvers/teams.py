@@ -38,8 +38,10 @@ LARGE_TEAM_CANDIDATES = 6
 # Holders of a service's skills added to a team's candidates where none is among them.
 SKILL_HOLDERS = 2
 # A team resident's best plans that are completed where they leave a need short, and the
-# best ranked volunteers for that need tried in them.
-COMPLETED_PLANS, COMPLEMENTS = 2, 3
+# best ranked volunteers for that need tried in them: more for a visit made together, as
+# the one who makes it possible must be free when a member is, which the ranking does
+# not see.
+COMPLETED_PLANS, COMPLEMENTS, COMPLEMENTS_TOGETHER = 2, 3, 10
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ def _completed(problem: Problem, options: NeedOptions, r: int, plans: list[Plan]
             if made[n] >= wanted[n]:
                 continue
             able = set(options.volunteer[np.asarray(options.rows_of(n), dtype=np.int64)].tolist())
-            extra = [v for v in ranked if v in able and v not in plan.team][:COMPLEMENTS]
+            most = COMPLEMENTS if problem.need_volunteers_per_visit[n] == 1 \
+                else COMPLEMENTS_TOGETHER
+            extra = [v for v in ranked if v in able and v not in plan.team][:most]
             for v in extra:
                 rows_by_need = _with_rows(options, rows_by_need, v)
                 if v not in misses:
