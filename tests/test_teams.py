@@ -90,3 +90,20 @@ def test_a_team_is_completed_with_the_one_volunteer_free_for_a_need_none_of_the_
     problem, options = _options(s)
     best = min(resident_plans(problem, options, 0), key=lambda plan: plan.cost)
     assert 10 in best.team and best.visits == 4
+
+
+def test_a_visit_made_together_counts_in_ranking_a_teams_candidates():
+    # A lives nearer; B is farther but free on the days of the visit made by two together
+    # as well. A member's share of that visit puts B first among the candidates.
+    s = scenario([{"team_size": 2,
+                   "needs": [{"service": "companionship", "duration_min": 60,
+                              "windows": ["Mon 09:00-12:00"]},
+                             {"service": "rehab", "duration_min": 60,
+                              "volunteers_per_visit": 2, "visits_per_week": 2,
+                              "windows": ["Sat-Sun 09:00-12:00"]}]}],
+                 [{"id": "A", "lat": BASE_LAT + 0.001, "availability": ["Mon 09:00-12:00"],
+                   "skills": ["rehab"]},
+                  {"id": "B", "lat": BASE_LAT + 0.01, "skills": ["rehab"],
+                   "availability": ["Mon 09:00-12:00", "Sat-Sun 09:00-12:00"]}])
+    problem, options = _options(s)
+    assert candidate_pool(problem, options, 0)[:2] == [1, 0]
