@@ -57,9 +57,10 @@ def resident_plans(problem: Problem, options: NeedOptions, r: int) -> list[Plan]
     """Good teams for one resident, each scored on its own.
 
     Every useful volunteer is first ranked by how well they could serve the resident alone;
-    teams are then formed from the best of them (and any incumbent). Ranking by that rather
-    than by distance matters: the one volunteer nearby who can also cut hair may live
-    farther than twenty who cannot.
+    teams are then formed from the best of them (and any incumbent, see `candidate_pool`).
+    Ranking by that rather than by distance matters: the one volunteer nearby who can also
+    cut hair may live farther than twenty who cannot. A team resident's best teams are
+    then completed where they leave a need short (see `_completed`).
     """
     size = int(problem.resident_team_size[r])
     incumbents = problem.incumbents_of(r)
@@ -133,10 +134,8 @@ def team_plan(problem: Problem, options: NeedOptions, r: int, team: tuple[int, .
     """One given team for r, scored like the enumerated ones."""
     incumbents = problem.incumbents_of(r)
     rows_by_need = {n: options.row_of_volunteer(n, team) for n in problem.needs_of(r)}
-    misses = dict(zip(team, preference_misses(problem, np.full(len(team), r),
-                                              np.array(team, dtype=np.int64)).tolist(),
-                      strict=True))
-    return _score(problem, options, r, tuple(sorted(team)), incumbents, rows_by_need, misses)
+    return _score(problem, options, r, tuple(sorted(team)), incumbents, rows_by_need,
+                  _misses(problem, r, list(team)))
 
 
 def candidate_pool(problem: Problem, options: NeedOptions, r: int) -> list[int]:
@@ -168,7 +167,8 @@ def _pool(problem: Problem, options: NeedOptions, r: int, ranked: list[int]) -> 
 
 def _ranked_alone(problem: Problem, options: NeedOptions, r: int) -> list[int]:
     """Useful volunteers of r, best first by an estimate of r's cost with each alone:
-    visits they could staff (days, hours), travel and wishes, all vectorised."""
+    visits they could staff (days, hours; a visit made together in part), travel and
+    wishes, all vectorised."""
     weights = problem.scenario.config.weights
     first, last = int(problem.need_start[r]), int(problem.need_start[r + 1])
     lo, hi = int(options.need_rows[first]), int(options.need_rows[last])
