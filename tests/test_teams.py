@@ -107,3 +107,17 @@ def test_a_visit_made_together_counts_in_ranking_a_teams_candidates():
                    "availability": ["Mon 09:00-12:00", "Sat-Sun 09:00-12:00"]}])
     problem, options = _options(s)
     assert candidate_pool(problem, options, 0)[:2] == [1, 0]
+
+
+def test_a_visit_the_nearest_member_has_no_hours_for_goes_to_another_member():
+    # Both members are free on Tuesday and Thursday; the nearer has the hours for one
+    # visit only. The team makes both visits, one each, rather than one.
+    s = scenario([{"team_size": 2,
+                   "needs": [{"service": "companionship", "duration_min": 60,
+                              "visits_per_week": 2, "windows": ["Tue,Thu 16:00-19:00"]}]}],
+                 [{"id": "V1", "lat": BASE_LAT + 0.001, "max_hours_per_week": 2},
+                  {"id": "V2", "lat": BASE_LAT + 0.01}])
+    problem, options = _options(s)
+    plan = team_plan(problem, options, 0, (0, 1))
+    assert plan.visits == 2
+    assert plan.load_ms[0] <= problem.volunteer_max_ms[0]

@@ -220,10 +220,10 @@ def _score_team(problem: Problem, options: NeedOptions, r: int, team: tuple[int,
 def _team_visits(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
                  rows_by_need: dict) -> tuple[list[tuple[float, int, tuple[int, ...],
                                                          tuple[int, ...]]], list[int]]:
-    """The visits a team could make on its own, as (km, need, attendees, their loads), and
-    the hours (ms) they take from each member."""
+    """The visits a team could make on its own, as (km, need, attendees, their loads, day),
+    and the hours (ms) they take from each member."""
     member_index = {v: i for i, v in enumerate(team)}
-    visits: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []  # km, need, who, ms
+    visits: list[tuple[float, int, tuple[int, ...], tuple[int, ...], int]] = []
     for n in problem.needs_of(r):
         need_rows = rows_by_need[n]
         rows = {v: row for v in team if (row := need_rows.get(v)) is not None}
@@ -231,25 +231,54 @@ def _team_visits(problem: Problem, options: NeedOptions, r: int, team: tuple[int
             continue
         per_day = _best_attendees_by_day(problem, options, n, rows)
         per_day.sort()
-        for km, attendees in per_day[:int(problem.need_visits[n])]:
+        for km, attendees, day in per_day[:int(problem.need_visits[n])]:
             visits.append((km, n, attendees, tuple(int(options.load_ms[rows[v]])
-                                                   for v in attendees)))
-    # A member who cannot carry all these visits alone does fewer: drop their heaviest visit
-    # until the hours fit (other residents' claims are the team-choice model's business).
+                                                   for v in attendees), day))
+    # A member who cannot carry all these visits alone hands one on to a member with the
+    # hours for it, or else does fewer: their heaviest visit goes, until the hours fit
+    # (other residents' claims are the team-choice model's business).
     caps = [int(problem.volunteer_max_ms[v]) for v in team]
     while True:
         load = [0] * len(team)
-        for _, _, attendees, loads in visits:
+        for _, _, attendees, loads, _ in visits:
             for v, ms in zip(attendees, loads, strict=True):
                 load[member_index[v]] += ms
         over = [i for i, (used, cap) in enumerate(zip(load, caps, strict=True)) if used > cap]
         if not over:
             break
         heavy = team[over[0]]
+        handed = _handed_on(options, team, heavy, visits, rows_by_need, load, caps)
+        if handed is not None:
+            old, new = handed
+            visits[visits.index(old)] = new
+            continue
         drop = max((visit for visit in visits if heavy in visit[2]),
                    key=lambda visit: (max(visit[3]), visit[1]))
         visits.remove(drop)
     return visits, load
+
+
+def _handed_on(options: NeedOptions, team: tuple[int, ...], heavy: int, visits: list,
+               rows_by_need: dict, load: list[int], caps: list[int]):
+    """A one-volunteer visit of `heavy`'s handed on to another member free that day with
+    the hours for it, the one travelling least (ties: the lowest id): (the visit, the visit
+    handed on), or None if none can take one."""
+    best = None
+    for visit in visits:
+        km, n, attendees, _, day = visit
+        if attendees != (heavy,):
+            continue
+        for i, v in enumerate(team):
+            row = rows_by_need[n].get(v)
+            if v == heavy or row is None or not options.day_mask[row] >> day & 1:
+                continue
+            ms = int(options.load_ms[row])
+            if load[i] + ms > caps[i]:
+                continue
+            new = (float(options.km[row]), n, (v,), (ms,), day)
+            if best is None or (new[0] - km, v) < (best[1][0] - best[0][0], best[1][2][0]):
+                best = (visit, new)
+    return best
 
 
 def _score_alone(problem: Problem, options: NeedOptions, r: int, v: int,
@@ -289,9 +318,10 @@ def _score_alone(problem: Problem, options: NeedOptions, r: int, v: int,
 
 
 def _best_attendees_by_day(problem: Problem, options: NeedOptions, n: int,
-                           rows: dict[int, int]) -> list[tuple[float, tuple[int, ...]]]:
+                           rows: dict[int, int]) -> list[tuple[float, tuple[int, ...], int]]:
     """For each day some of the members (`rows`: member -> option row of need n) can visit
-    together, the attendees travelling least (ties: the lowest ids) and their distance."""
+    together, the attendees travelling least (ties: the lowest ids), their distance and
+    the day."""
     together = int(problem.need_volunteers_per_visit[n])
     members = sorted(rows)
     if len(members) < together:
@@ -307,7 +337,7 @@ def _best_attendees_by_day(problem: Problem, options: NeedOptions, n: int,
         if together == 1:
             # One attendee: options already hold the service's skills.
             i = min(free, key=kms.__getitem__)
-            found.append((kms[i], (members[i],)))
+            found.append((kms[i], (members[i],), day))
             continue
         best = None
         for group in itertools.combinations(free, together):
@@ -322,7 +352,7 @@ def _best_attendees_by_day(problem: Problem, options: NeedOptions, n: int,
                 continue
             km = sum(kms[i] for i in group)
             if best is None or km < best[0]:
-                best = (km, tuple(members[i] for i in group))
+                best = (km, tuple(members[i] for i in group), day)
         if best is not None:
             found.append(best)
     return found
