@@ -219,7 +219,7 @@ def _score_team(problem: Problem, options: NeedOptions, r: int, team: tuple[int,
 
 def _team_visits(problem: Problem, options: NeedOptions, r: int, team: tuple[int, ...],
                  rows_by_need: dict) -> tuple[list[tuple[float, int, tuple[int, ...],
-                                                         tuple[int, ...]]], list[int]]:
+                                                         tuple[int, ...], int]], list[int]]:
     """The visits a team could make on its own, as (km, need, attendees, their loads, day),
     and the hours (ms) they take from each member."""
     member_index = {v: i for i, v in enumerate(team)}
@@ -276,9 +276,10 @@ def _handed_on(options: NeedOptions, team: tuple[int, ...], heavy: int, visits: 
             if load[i] + ms > caps[i]:
                 continue
             new = (float(options.km[row]), n, (v,), (ms,), day)
-            if best is None or (new[0] - km, v) < (best[1][0] - best[0][0], best[1][2][0]):
-                best = (visit, new)
-    return best
+            key = (new[0] - km, v)
+            if best is None or key < best[0]:
+                best = (key, visit, new)
+    return None if best is None else best[1:]
 
 
 def _score_alone(problem: Problem, options: NeedOptions, r: int, v: int,
