@@ -225,3 +225,25 @@ def test_a_member_without_the_hours_for_two_needs_makes_one():
     optimum, contested, alone = bounds(scenario([{"team_size": 2, "needs": needs}], volunteers))
     assert 1000 <= alone <= optimum + 1e-6
     assert contested[False] == pytest.approx(optimum, abs=SOLVED)
+
+
+@pytest.mark.parametrize("end, unmet", [("17:00", 1000), ("18:00", 0)])
+def test_two_needs_that_share_one_day_count_as_they_fit_one_after_the_other(end, unmet):
+    # Both needs can only be met on Monday from 16:00 (V1 is free from then) until `end`.
+    # A resident's visits never overlap, so 60 + 45 min fit by 18:00, not by 17:00: then
+    # one visit is unmet (1,000). Counted need by need, both would be made and every bound
+    # would be about 0.
+    from matcher.solvers.lagrange import lagrangian_bound
+
+    needs = [{"service": "companionship", "duration_min": 60, "windows": [f"Mon 14:30-{end}"]},
+             {"service": "rehab", "duration_min": 45, "windows": [f"Mon 15:00-{end}"]}]
+    s = scenario([{"needs": needs}], [{"id": "V1", "availability": ["Mon 16:00-21:00"],
+                                       "skills": ["rehab"]}])
+    optimum, contested, alone = bounds(s)
+    assert unmet <= optimum < unmet + 100  # the rest is fairness
+    assert unmet - SOLVED <= alone <= optimum + 1e-6
+    assert contested[True] == pytest.approx(optimum, abs=SOLVED)
+    problem = matcher.solve(s, time_limit_s=20).problem
+    options = visit_options(problem, candidate_pairs(problem))
+    priced = lagrangian_bound(problem, options, [0], target=optimum)
+    assert unmet - SOLVED <= priced <= optimum + 1e-6

@@ -23,6 +23,7 @@ from matcher.objective import fair_share_minutes, member_costs, preference_misse
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import MINUTES_PER_HOUR, MS_PER_HOUR, MS_PER_MINUTE, Problem
 from matcher.solvers.team_bound import team_lower_bound
+from matcher.solvers.visit_caps import column_caps
 
 
 def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
@@ -56,6 +57,7 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
     loads = np.full((len(candidates), len(needs)), np.iinfo(np.int64).max, dtype=np.int64)
     km = np.zeros(len(candidates))
     total = 0
+    table = np.full((len(candidates), len(needs)), -1, dtype=np.int64)  # option rows
     for column, n in enumerate(needs):
         wanted = int(problem.need_visits[n])
         total += wanted
@@ -66,8 +68,11 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
         counts[at, column] = np.minimum(wanted, days_in_mask(options.day_mask[rows]))
         loads[at, column] = options.load_ms[rows]
         km[at] = options.km[rows]
+        table[at, column] = rows
+    caps = column_caps(problem, options, table)
     # The most visits that fit in v's hours: whole needs' visits, lightest load first, as
-    # many of each as fit; a visit that does not fit means no heavier one does either.
+    # many of each as fit; a visit that does not fit means no heavier one does either. No
+    # more than fit in the week's days either (`visit_caps`).
     room = problem.volunteer_max_ms[candidates].copy()  # counted down below
     served = np.zeros(len(candidates), dtype=np.int64)
     heaviest = np.zeros(len(candidates), dtype=np.int64)  # of the visits served
@@ -78,7 +83,7 @@ def _alone_costs(problem: Problem, options: NeedOptions, r: int,
         count = counts[np.arange(len(candidates)), column]
         load = loads[np.arange(len(candidates)), column]
         fit = np.where(count > 0, np.minimum(count, room // np.maximum(load, 1)), 0)
-        fit = np.where(going, fit, 0)
+        fit = np.where(going, np.minimum(fit, caps - served), 0)
         served += fit
         room -= fit * np.where(count > 0, load, 0)
         heaviest = np.where(fit > 0, load, heaviest)
@@ -261,8 +266,9 @@ class _ContestedModel:
     def add_one_to_one(self, r: int) -> None:
         unserved, candidates, rows_by_need, pair_costs = self._resident_basics(r)
         team = []
-        for v, pair_cost in zip(candidates, pair_costs, strict=True):
-            loads, km = _visit_loads(self.problem, self.options, v, rows_by_need)
+        caps = _pair_caps(self.problem, self.options, candidates, rows_by_need)
+        for v, pair_cost, cap in zip(candidates, pair_costs, caps, strict=True):
+            loads, km = _visit_loads(self.problem, self.options, v, rows_by_need, cap)
             saving = unserved - self.weights.distance_km * km
             if pair_cost >= 0 and (not loads or saving <= 0):
                 continue  # this pair can only add cost: no roster gains by it
@@ -371,10 +377,18 @@ class _ContestedModel:
                 self.solver.Add(self.solver.Sum(ys) <= int(p.volunteer_max_residents[v]))
 
 
+def _pair_caps(problem: Problem, options: NeedOptions, candidates: list[int],
+               rows_by_need: dict[int, dict[int, int]]) -> list[int]:
+    """`visit_caps` of one resident's candidates, in their order."""
+    table = np.array([[rows.get(v, -1) for rows in rows_by_need.values()] for v in candidates],
+                     dtype=np.int64).reshape(len(candidates), len(rows_by_need))
+    return column_caps(problem, options, table).tolist()
+
+
 def _visit_loads(problem: Problem, options: NeedOptions, v: int,
-                 rows_by_need: dict[int, dict[int, int]]) -> tuple[list[int], float]:
-    """Loads of the most visits v alone could make for the resident within v's hours,
-    lightest first, and v's distance."""
+                 rows_by_need: dict[int, dict[int, int]], cap: int) -> tuple[list[int], float]:
+    """Loads of the most visits v alone could make for the resident within v's hours and
+    the week (`cap` visits at most), lightest first, and v's distance."""
     loads: list[int] = []
     km = 0.0
     for n, rows in rows_by_need.items():
@@ -383,7 +397,7 @@ def _visit_loads(problem: Problem, options: NeedOptions, v: int,
             days = int(days_in_mask(options.day_mask[row]))
             loads += [int(options.load_ms[row])] * min(int(problem.need_visits[n]), days)
             km = float(options.km[row])
-    cap = int(problem.volunteer_max_ms[v])
+    hours = int(problem.volunteer_max_ms[v])
     ordered = sorted(loads)
-    served = int((np.cumsum(ordered) <= cap).sum()) if ordered else 0
+    served = min(int((np.cumsum(ordered) <= hours).sum()), cap) if ordered else 0
     return ordered[:served], km

@@ -14,9 +14,9 @@ what a visit saves, which the alone bound then leaves out).
 Residents with a team keep their alone bound. The limits priced here count only one-to-one
 residents' visits and places, which a roster's own limits imply, so the relaxation is valid.
 One resident's visits by one volunteer are counted with the lightest loads first and as many
-as the volunteer's hours alone allow, as in the alone bound. Each visit also pays what it
-puts the volunteer above their fair share, counting only that resident's visits: a
-volunteer's hours above the share are at least the sum of those (see
+as the volunteer's hours alone allow and the week's days hold, as in the alone bound. Each
+visit also pays what it puts the volunteer above their fair share, counting only that
+resident's visits: a volunteer's hours above the share are at least the sum of those (see
 `bound.above_share_cost`). Cohesion (never negative) is left out.
 
 Every step is a few numpy passes over all candidate pairs, so it suits a part too large for
@@ -34,6 +34,7 @@ from matcher.objective import member_costs, unserved_cost
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.bound import above_share_cost, resident_lower_bound
+from matcher.solvers.visit_caps import visit_caps
 
 
 @dataclass(frozen=True)
@@ -182,12 +183,14 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     slot_load = np.repeat(options.load_ms[rows].astype(np.int64), count)
     by_load = np.lexsort((slot_load, slot_pair))
     slot_pair, slot_load = slot_pair[by_load], slot_load[by_load]
-    # As many of the lightest visits as the volunteer's hours hold.
+    # As many of the lightest visits as the volunteer's hours hold, and as fit in the week.
     running = np.cumsum(slot_load)
     first = np.searchsorted(slot_pair, slot_pair)
     within = running - np.where(first > 0, running[first - 1], 0)
     room = p.volunteer_max_ms
-    fits = within <= room[volunteer[slot_pair]]
+    caps = visit_caps(p, options, rows, row_pair, len(key))
+    fits = (within <= room[volunteer[slot_pair]]) & (
+        np.arange(len(slot_pair)) - first < caps[slot_pair])
     # Within a pair the slots kept are the first ones, so `within` stays each one's
     # running load; what each adds above the volunteer's fair share grows slot by slot.
     made_before = (np.arange(len(slot_pair)) - first)[fits]
