@@ -247,3 +247,22 @@ def test_two_needs_that_share_one_day_count_as_they_fit_one_after_the_other(end,
     options = visit_options(problem, candidate_pairs(problem))
     priced = lagrangian_bound(problem, options, [0], target=optimum)
     assert unmet - SOLVED <= priced <= optimum + 1e-6
+
+
+@pytest.mark.parametrize("service, together, days, unmet", [
+    # Two visits a week, both members free on Monday only: one visit (H3 distinct days).
+    ("companionship", 1, ["Mon", "Mon"], 1000),
+    # A visit made together by two members never free on the same day: none.
+    ("escort", 2, ["Mon", "Tue"], 1000),
+])
+def test_a_teams_visits_are_counted_on_days_its_members_are_free(service, together, days,
+                                                                  unmet):
+    need = {"service": service, "duration_min": 60, "volunteers_per_visit": together,
+            "visits_per_week": 2 if together == 1 else 1, "windows": ["Mon-Fri 09:00-12:00"]}
+    volunteers = [{"id": f"V{i}", "availability": [f"{day} 08:00-20:00"],
+                   "skills": ["first_aid", "rehab"]} for i, day in enumerate(days)]
+    optimum, contested, alone = bounds(scenario([{"team_size": 2, "needs": [need]}],
+                                                volunteers))
+    assert unmet <= optimum < unmet + 100  # the rest is fairness
+    assert contested[True] == pytest.approx(optimum, abs=SOLVED)
+    assert unmet <= alone <= optimum + 1e-6
