@@ -88,26 +88,38 @@ class _Context:
         _, first = np.unique(row_volunteers, return_index=True)
         volunteers = row_volunteers[np.sort(first)].tolist()
         days = int(days_in_mask(np.bitwise_or.reduce(self.options.day_mask[rows])))
-        together = int(p.need_volunteers_per_visit[need])
         if days < total:
-            return head + (f"the eligible volunteers are free on only {days} distinct "
-                           f"day{'s' if days != 1 else ''} of the need's windows")
+            reason = (f"the eligible volunteers are free on only {days} distinct "
+                      f"day{'s' if days != 1 else ''} of the need's windows")
+            if missing <= total - days:
+                return head + reason
+            # The days explain only some of the missing visits; the others, which the
+            # free days would hold, have a reason of their own.
+            others = missing - (total - days)
+            return head + reason + (f"; the other {_count(others, 'visit')}: "
+                                    + self._why_not_on_free_days(need, r, volunteers))
+        return head + self._why_not_on_free_days(need, r, volunteers)
+
+    def _why_not_on_free_days(self, need: int, r: int, volunteers: list[int]) -> str:
+        """Why visits the eligible volunteers' free days would hold are not made."""
+        p = self.problem
+        together = int(p.need_volunteers_per_visit[need])
         if len(volunteers) < together:
-            return head + (f"a visit needs {together} volunteers together but only "
-                           f"{len(volunteers)} can attend")
+            return (f"a visit needs {together} volunteers together but only "
+                    f"{len(volunteers)} can attend")
         team = self.team[r]
         able_members = [v for v in volunteers if v in team]
         if len(team) >= int(p.resident_team_size[r]) and len(able_members) < together:
             names = ", ".join(p.volunteer_ids[v] for v in sorted(team))
             kind = "one-to-one care" if int(p.resident_team_size[r]) == 1 else "the team is full"
-            return head + (f"{kind}: the resident's team ({names}) cannot do this need "
-                           f"(skills or free time); {_count(len(volunteers), 'volunteer')} who "
-                           "could would mean changing the team for the resident's other needs")
+            return (f"{kind}: the resident's team ({names}) cannot do this need "
+                    f"(skills or free time); {_count(len(volunteers), 'volunteer')} who "
+                    "could would mean changing the team for the resident's other needs")
         states = [self._state(v, r, need) for v in volunteers[:LISTED_AT_MOST]]
         more = f" and {len(volunteers) - LISTED_AT_MOST} more" if len(volunteers) > LISTED_AT_MOST else ""
         count = len(volunteers)
-        return head + (f"the {count} eligible volunteer{'s' if count != 1 else ''} "
-                       f"{'are' if count != 1 else 'is'} taken: " + ", ".join(states) + more)
+        return (f"the {count} eligible volunteer{'s' if count != 1 else ''} "
+                f"{'are' if count != 1 else 'is'} taken: " + ", ".join(states) + more)
 
     def why_team_short(self, r: int, missing: int) -> str:
         p = self.problem

@@ -49,6 +49,23 @@ def test_unmet_visit_penalized(tmp_path):
     assert "free on only 1 distinct day" in result.unmet.loc[0, "reason"]
 
 
+def test_a_visit_the_free_day_would_hold_has_its_own_reason(tmp_path):
+    # V1, free on Wednesday only, could make one of R2's two visits, but its one place goes
+    # to R1 (priority 5): both are missing, and the day explains only one of them.
+    need = {"service": "companionship", "duration_min": 60, "visits_per_week": 2,
+            "windows": ["Mon-Fri 09:00-12:00"]}
+    s = scenario([{"id": "R1", "priority": 5}, {"id": "R2", "needs": [need]}],
+                 [{"availability": ["Wed 08:00-12:00"], "max_residents": 1}])
+    result = solved(s, tmp_path)
+    row = result.unmet.set_index("resident_id").loc["R2"]
+    assert row["visits_missing"] == 2
+    assert row["reason"] == ("2 of 2 visits not scheduled: the eligible volunteers are free "
+                             "on only 1 distinct day of the need's windows; the other 1 "
+                             "visit: the 1 eligible volunteer is taken: V1 1/1 residents; "
+                             "team has 0 of 1 members: other eligible volunteers: V1 1/1 "
+                             "residents")
+
+
 def test_unmet_visit_unpenalized(tmp_path):
     s = scenario([{"priority": 3, "needs": [{"service": "companionship", "duration_min": 60,
                                              "visits_per_week": 2,
