@@ -14,7 +14,8 @@ from matcher.solvers.visit_caps import visit_caps
 from tests.scenarios import scenario
 
 DAYS = ["Mon", "Tue", "Wed"]
-SERVICES = {name: {"name": name, "skills": []} for name in ("talk", "walk", "read")}
+SERVICES = {name: {"name": name, "skills": []}
+            for name in ("talk", "walk", "read", "cook", "shop", "sing", "tidy")}
 
 
 def _window(draw, low: int, high: int) -> str:
@@ -29,7 +30,7 @@ def _window(draw, low: int, high: int) -> str:
 def one_pair(draw):
     """One resident with two or three needs on a few short windows, one volunteer."""
     needs = []
-    for service in list(SERVICES)[:draw(st.integers(2, 3))]:
+    for service in list(SERVICES)[:draw(st.integers(2, 3))]:  # within MOST_NEEDS
         needs.append({"service": service,
                       "duration_min": draw(st.sampled_from([30, 45, 60, 90])),
                       "visits_per_week": draw(st.integers(1, 2)),
@@ -61,3 +62,21 @@ def test_needs_on_days_of_their_own_are_counted_whole():
              {"service": "walk", "duration_min": 60, "windows": ["Wed 09:00-10:00"]}]
     s = scenario([{"needs": needs}], [{"id": "V1"}], services=SERVICES)
     assert caps_of(matcher.solve(s, time_limit_s=20).problem) == 3
+
+
+def test_a_resident_with_many_needs_leaves_the_others_capped():
+    # R1 has seven needs (more than the caps look at) with V2; R2's two needs fit only
+    # Monday 16:00-17:00 with V1, one at a time.
+    many = [{"service": service, "duration_min": 30, "windows": ["Tue 09:00-12:00"]}
+            for service in SERVICES]
+    short = [{"service": "talk", "duration_min": 60, "windows": ["Mon 14:30-17:00"]},
+             {"service": "walk", "duration_min": 45, "windows": ["Mon 15:00-17:00"]}]
+    s = scenario([{"id": "R1", "needs": many}, {"id": "R2", "needs": short}],
+                 [{"id": "V1", "availability": ["Mon 16:00-21:00"]},
+                  {"id": "V2", "availability": ["Tue 08:00-20:00"]}], services=SERVICES)
+    problem = matcher.solve(s, time_limit_s=20).problem
+    options = visit_options(problem, candidate_pairs(problem))
+    rows = np.arange(len(options.need))
+    pair = problem.need_resident[options.need] * 2 + options.volunteer
+    caps = visit_caps(problem, options, rows, pair, 4)
+    assert caps.tolist() == [0, 7, 1, 0]  # (R1, V1), (R1, V2), (R2, V1), (R2, V2)

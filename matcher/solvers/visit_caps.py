@@ -24,8 +24,8 @@ import numpy as np
 from matcher.options import NeedOptions, days_in_mask
 from matcher.problem import Problem
 
-# Pairs of residents with more needs than this keep the need-by-need count (still valid):
-# the check goes over every set of needs. Generated scenarios have at most three.
+# Pairs with more needs than this keep the need-by-need count (still valid): the check goes
+# over every set of a pair's needs. Generated scenarios have at most three.
 MOST_NEEDS = 6
 DAYS = 7
 
@@ -60,7 +60,13 @@ def column_caps(problem: Problem, options: NeedOptions, table: np.ndarray) -> np
                                  days_in_mask(options.day_mask[rows]))
     caps = counts.sum(axis=1)
     width = present.sum(axis=1)
-    if table.shape[1] < 2 or table.shape[1] > MOST_NEEDS:
+    if table.shape[1] < 2:
+        return caps
+    if table.shape[1] > MOST_NEEDS:
+        # The others' rows moved to their first columns (option rows first, -1 after).
+        fewer = np.flatnonzero(width <= MOST_NEEDS)
+        packed = -np.sort(-table[fewer], axis=1)[:, :MOST_NEEDS]
+        caps[fewer] = column_caps(problem, options, packed)
         return caps
     masks = np.zeros(table.shape, dtype=np.int64)
     masks[present] = options.day_mask[rows]
