@@ -84,8 +84,9 @@ BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 # The alone bound's cost, kept from a large part's time; most of it is the teams' (city
 # preset, 2.04 M pairs, one core: 3.4-4.2 s for the one-to-one residents and 7.3-9.2 s for
 # the teams over several runs, 5.2-6.6e-6 s per pair). Counting fairness made it about a
-# fifth dearer (on a faster machine, 3.7 s became 4.5 s); the margins of the other
-# estimates, which overstate their work, absorb that.
+# fifth dearer (on a faster machine, 3.7 s became 4.5 s), and the visit caps another
+# second for the one-to-one residents (1.4-1.6 s became 2.4-2.8 s, faster machine); the
+# margins of the other estimates, which overstate their work, absorb that.
 ALONE_BOUND_SECONDS_PER_PAIR = 5.5e-6
 PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
 PRICED_SECONDS_PER_PAIR_STEP = 4e-8  # district preset: 0.55 s for 100 steps (222,277 pairs)
