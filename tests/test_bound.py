@@ -198,6 +198,43 @@ def test_a_place_two_residents_want_is_priced_until_one_goes_further():
     assert priced == pytest.approx(result.objective, abs=1e-3)
 
 
+def test_a_team_pays_for_a_place_the_one_to_one_residents_bid_up():
+    # R1 and R2 bid V1's one place up; team R3 would also take V1 into its team. Priced
+    # alone, the team keeps V1 for free; priced with the others, it pays for V1's place or
+    # for V2 and V3's distance.
+    from matcher.solvers.lagrange import lagrangian_bound
+
+    far = {"lat": BASE_LAT + 0.01, "max_residents": 3}
+    s = scenario([{"id": "R1"}, {"id": "R2"}, {"id": "R3", "team_size": 2}],
+                 [{"id": "V1", "max_residents": 1}, {"id": "V2", **far}, {"id": "V3", **far}])
+    result = matcher.solve(s, time_limit_s=20)
+    assert result.status == "optimal"
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem))
+    priced = {teams: lagrangian_bound(problem, options, range(3), target=result.objective,
+                                      price_teams=teams) for teams in (False, True)}
+    assert lower_bound(problem, options, range(3)) < priced[False]
+    assert priced[False] + 1 < priced[True] <= result.objective + 1e-6
+
+
+def test_a_candidate_dominated_alone_can_be_the_cheapest_at_prices():
+    # V3 is farther than V1 and V2 and no better otherwise: alone, a team of two never
+    # needs it. With V1's and V2's hours priced far above a visit's worth, V3 makes the
+    # visit (1.45 km each way) instead of it going unmet (1,000).
+    from matcher.problem import compile_problem
+    from matcher.solvers.team_bound import Prices, best_team
+
+    problem = compile_problem(scenario([{"team_size": 2}], [
+        {"id": "V1"}, {"id": "V2"}, {"id": "V3", "lat": BASE_LAT + 0.01}]))
+    options = visit_options(problem, candidate_pairs(problem))
+    alone = best_team(problem, options, 0)
+    assert 2 not in alone.members
+    priced = best_team(problem, options, 0, prices=Prices(np.array([1e4, 1e4, 0.0]),
+                                                          np.zeros(3)))
+    assert 2 in priced.members
+    assert alone.cost < priced.cost < alone.cost + 10
+
+
 def test_a_team_of_two_cannot_staff_three_volunteers_days():
     # Three needs, one a day, and one volunteer free on each day: a team of two makes two
     # of the three visits, whoever is on it, and the alone bound counts the third unmet.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,11 +13,13 @@ import matcher
 from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
 from matcher.cli import main
+from matcher.objective import volunteer_load_minutes
 from matcher.options import visit_options
 from matcher.output import write_folder
 from matcher.scenario import read_scenario
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.lagrange import lagrangian_bound
+from matcher.solvers.team_bound import Prices, best_team
 from tests.scenarios import BASE_LAT, BASE_LON, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +189,32 @@ def test_a_team_alone_bound_stays_below_a_proven_optimum(s, fairness):
         assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
         contested = contested_lower_bound(result.problem, options, residents)  # with floors
         assert contested is None or contested <= result.objective + 1e-6
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(random_scenarios(residents=(1, 1), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3),
+       st.integers(0, 2**32 - 1), st.sampled_from([1.0, 100.0, 5_000.0]))
+def test_a_team_priced_alone_costs_no_more_than_its_optimal_roster_at_those_prices(
+        s, seed, price_scale):
+    # With prices on volunteers' hours and places (a Lagrangian's), a team resident's
+    # least cost alone is at most what the roster CP-SAT proves optimal costs with its
+    # team's places and hours paid at those prices: that roster is one of those the least
+    # is taken over. So the priced bound, which sums these, stays valid at any prices.
+    result = matcher.solve(s, time_limit_s=10)
+    if result.status != "optimal":
+        return
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem))
+    draw = np.random.default_rng(seed)
+    prices = Prices(*(draw.uniform(0, price_scale, problem.n_volunteers)
+                      * (draw.random(problem.n_volunteers) < 0.7) for _ in range(2)))
+    members = [v for _, v in result.solution.pairs]
+    hours = volunteer_load_minutes(problem, result.solution) / 60
+    paid = result.objective + prices.place[members].sum() + prices.hour @ hours
+    least = best_team(problem, options, 0, prices=prices).cost
+    assert lower_bound(problem, options, [0]) <= least + 1e-6
+    assert least <= paid + 1e-6
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,

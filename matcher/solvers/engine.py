@@ -90,6 +90,10 @@ BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 ALONE_BOUND_SECONDS_PER_PAIR = 5.5e-6
 PRICED_STEPS = 100  # subgradient steps of the priced bound of a part above the contested size
 PRICED_SECONDS_PER_PAIR_STEP = 4e-8  # district preset: 0.55 s for 100 steps (222,277 pairs)
+# Pricing the teams once at the end, per candidate pair of a resident with a team (one
+# core: city preset 5.0-6.2 s for 498,382 pairs, district 0.5 s for 54,177; the rest is
+# margin for a slower machine).
+TEAM_PRICING_SECONDS_PER_PAIR = 1.4e-5
 NEIGHBOURHOOD = 12  # residents freed in one LNS step
 # Volunteers each freed resident may choose from in one step, and the step's CP-SAT
 # deterministic work. A resident left short because their volunteer went to a neighbour
@@ -288,7 +292,8 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         # roster is what it was without it.
         # A part on the workers (a city) keeps no time for it: its budgets fill the limit
         # more tightly, and the priced bound only runs if time is left after the search.
-        clock_kept = bound_seconds + (0.0 if alone_early else _priced_seconds(pairs))
+        clock_kept = bound_seconds + (0.0 if alone_early else _priced_seconds(
+            pairs, _team_pair_count(problem, options, part)))
         search_params = replace(params, time_limit_s=max(params.time_limit_s - clock_kept,
                                                          0.5 * params.time_limit_s),
                                 budget_s=steps if alone_early else max(
@@ -301,11 +306,13 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                                      else lower_bound(problem, options, part))
     if bound is None:
         bound, alone = _part_bound(problem, options, part, pairs, bound_seconds, alone)
-    if pairs > CONTESTED_BOUND_PAIRS and not stop.reason and (
-            _priced_seconds(pairs) < started + params.time_limit_s - time.monotonic()):
-        bound = max(bound, lagrangian_bound(problem, options, part,
-                                            target=_part_objective(problem, part, solution),
-                                            steps=PRICED_STEPS, alone=alone))
+    left = started + params.time_limit_s - time.monotonic()
+    if pairs > CONTESTED_BOUND_PAIRS and not stop.reason and _priced_seconds(pairs) < left:
+        # The teams are priced too if the time left holds it; the bound is valid either way.
+        bound = max(bound, lagrangian_bound(
+            problem, options, part, target=_part_objective(problem, part, solution),
+            steps=PRICED_STEPS, alone=alone,
+            price_teams=_priced_seconds(pairs, _team_pair_count(problem, options, part)) < left))
     return solution, status, bound
 
 
@@ -434,12 +441,19 @@ def _workers_of_part(part: list[int], params: SolverParams) -> int:
     return 1
 
 
-def _priced_seconds(pairs: int) -> float:
+def _team_pair_count(problem: Problem, options: NeedOptions, part: list[int]) -> int:
+    return _pair_count(options, [r for r in part if problem.resident_team_size[r] != 1])
+
+
+def _priced_seconds(pairs: int, team_pairs: int = 0) -> float:
     """Time the priced (Lagrangian) bound of a part too large for the contested relaxation
-    takes: kept off the clock of a part solved in one process (a district), and what a part
-    on the workers (a city) must have left after its search to run it."""
-    return PRICED_SECONDS_PER_PAIR_STEP * PRICED_STEPS * pairs if pairs > CONTESTED_BOUND_PAIRS \
-        else 0.0
+    takes, with `team_pairs` its teams priced too: kept off the clock of a part solved in
+    one process (a district), and what a part on the workers (a city) must have left after
+    its search to run it."""
+    if pairs <= CONTESTED_BOUND_PAIRS:
+        return 0.0
+    return (PRICED_SECONDS_PER_PAIR_STEP * PRICED_STEPS * pairs
+            + TEAM_PRICING_SECONDS_PER_PAIR * team_pairs)
 
 
 def _part_objective(problem: Problem, part: list[int], solution: Solution) -> float:

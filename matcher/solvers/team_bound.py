@@ -27,6 +27,11 @@ need, at least as useful: eligible wherever it is, free on every day it is, no f
 longer a visit, with every skill it has. One dominated by `team_size` others is never
 needed: in any team, one of those others is off the team and takes its place at no more
 cost, and the maximal ones among them are kept (see `undominated`).
+
+With prices on the volunteers' hours and places (a Lagrangian bound's, never negative), each
+member also pays for their place and each visit for the hours of its `together` cheapest
+members who could make it: a roster's attendees pay no less. A dominating candidate must
+then also cost no more an attendance at those prices.
 """
 
 from __future__ import annotations
@@ -60,6 +65,26 @@ class _NeedColumns:
     load: np.ndarray  # float [candidate]: minutes one visit takes, travel included
     skills: np.ndarray  # int [candidate]: the service's skills held, as bits
     required: int  # every skill of the service, as bits
+    price: np.ndarray  # float [candidate]: what the hours of one attendance cost, at prices
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What an hour of each volunteer's work and one of their resident places cost, by
+    volunteer index (a Lagrangian relaxation's prices, never negative)."""
+
+    hour: np.ndarray
+    place: np.ndarray
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    """A team resident's least cost alone, and the team reaching it with the minutes of
+    attendances each member makes in it (none if no team costs less than nobody)."""
+
+    cost: float
+    members: tuple[int, ...] = ()  # volunteer indices
+    minutes: tuple[float, ...] = ()
 
 
 def team_lower_bound(problem: Problem, options: NeedOptions, r: int,
@@ -67,18 +92,30 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int,
     """The least cost resident r with a team could have with the volunteers all to
     themselves, the team's make-up exact (see the module's notes). `with_fairness=False`
     leaves out what the members' work for r puts them above their fair shares."""
+    return best_team(problem, options, r, with_fairness=with_fairness).cost
+
+
+def best_team(problem: Problem, options: NeedOptions, r: int, *, with_fairness: bool = True,
+              prices: Prices | None = None) -> TeamChoice:
+    """`team_lower_bound`, with the team reaching it, and with `prices` the least cost at
+    those prices (never less than without them)."""
     weights = problem.scenario.config.weights
     priority = int(problem.resident_priority[r])
     size = int(problem.resident_team_size[r])
     empty = unserved_cost(problem, [r])
     candidates = np.unique(np.asarray(options.pairs_of_resident.get(r, []), dtype=np.int64))
     if not len(candidates):
-        return empty
+        return TeamChoice(empty)
     pair_cost = member_costs(problem, np.full(len(candidates), r), candidates)
+    hour_price = np.zeros(len(candidates))
+    if prices is not None:
+        pair_cost = pair_cost + prices.place[candidates]
+        hour_price = prices.hour[candidates]
     hours = problem.volunteer_max_minutes[candidates].astype(float)
     fairness = _Fairness(weights.fairness if with_fairness else 0.0,
                          np.append(problem.fair_share_minutes[candidates], 0.0))
-    needs = [_need_columns(problem, options, n, candidates, hours) for n in problem.needs_of(r)]
+    needs = [_need_columns(problem, options, n, candidates, hours, hour_price)
+             for n in problem.needs_of(r)]
     kept = undominated(pair_cost, hours, needs, size)
     # One more place, `nobody`, stands for a place left empty in a smaller team.
     nobody = len(candidates)
@@ -106,17 +143,35 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int,
         made, adds = made[cheapest], adds[cheapest]
     # The volunteers' hours only raise a team's cost: the teams are looked at again with
     # them, least floor first, until the next one's floor is no less than the best.
-    best = empty
+    best = TeamChoice(empty)
     for looked, (team, cost, floor) in enumerate(zip(teams.tolist(), costs.tolist(),
                                                      floors.tolist(), strict=True)):
-        if floor >= best:
-            return best
-        if looked == MOST_TEAMS_WITH_HOURS:
-            return min(best, floor)  # no team left costs less than this
+        if floor >= best.cost:
+            break
         members = [m for m in team if m != nobody]
-        best = min(best, _with_hours(members, cost, made[looked].tolist(),
-                                     adds[looked].tolist(), needs, hours, fairness))
+        if looked == MOST_TEAMS_WITH_HOURS:
+            # No team left costs less than this floor; this team stands for the one that
+            # reaches it.
+            best = _choice(floor, members, made[looked].tolist(), needs, candidates)
+            break
+        value, served = _with_hours(members, cost, made[looked].tolist(),
+                                    adds[looked].tolist(), needs, hours, fairness)
+        if value < best.cost:
+            best = _choice(value, members, served, needs, candidates)
     return best
+
+
+def _choice(cost: float, members: list[int], served: list[int], needs: list[_NeedColumns],
+            candidates: np.ndarray) -> TeamChoice:
+    """A team and its visits, each member's minutes counted as if the cheapest members
+    who could attend each visit did (what a Lagrangian's steps need, not exact)."""
+    minutes = dict.fromkeys(members, 0.0)
+    for count, need in zip(served, needs, strict=True):
+        able = sorted((m for m in members if need.usable[m]), key=lambda m: (need.price[m], need.km[m]))
+        for m in able[:need.together]:
+            minutes[m] += count * float(need.load[m])
+    return TeamChoice(cost, tuple(int(candidates[m]) for m in members),
+                      tuple(minutes[m] for m in members))
 
 
 def _fairness_floor(needs: list[_NeedColumns], teams: np.ndarray, made: np.ndarray,
@@ -180,10 +235,12 @@ def undominated(pair_cost: np.ndarray, hours: np.ndarray, needs: list[_NeedColum
         usable, day_mask, km, load, skills = (need.usable[looked], need.day_mask[looked],
                                               need.km[looked], need.load[looked],
                                               need.skills[looked])
+        price = need.price[looked]
         as_good = (usable[:, None]
                    & (day_mask[:, None] & day_mask[None, :] == day_mask[None, :])
                    & (km[:, None] <= km[None, :])
                    & (load[:, None] <= load[None, :])
+                   & (price[:, None] <= price[None, :])
                    & (skills[:, None] & skills[None, :] == skills[None, :]))
         at_least &= as_good | ~usable[None, :]
     index = np.arange(len(looked))
@@ -193,7 +250,7 @@ def undominated(pair_cost: np.ndarray, hours: np.ndarray, needs: list[_NeedColum
 
 
 def _need_columns(problem: Problem, options: NeedOptions, n: int, candidates: np.ndarray,
-                  hours: np.ndarray) -> _NeedColumns:
+                  hours: np.ndarray, hour_price: np.ndarray) -> _NeedColumns:
     rows = np.asarray(options.rows_of(n), dtype=np.int64)
     at = np.searchsorted(candidates, options.volunteer[rows]) if len(rows) else rows
     # One entry more than the candidates: `nobody`, who makes no visit.
@@ -214,8 +271,11 @@ def _need_columns(problem: Problem, options: NeedOptions, n: int, candidates: np
     bits = 1 << np.arange(len(asked), dtype=np.int64)
     skills = np.append(
         (problem.volunteer_skills[candidates][:, asked].astype(np.int64) * bits).sum(axis=1), 0)
+    # One millisecond taken off, as loads are rounded up to it (as in `_fairness_floor`).
+    price = np.append(hour_price, 0.0) * (load - 1 / MS_PER_MINUTE) / MINUTES_PER_HOUR
+    price[~usable] = np.inf
     return _NeedColumns(int(problem.need_visits[n]), int(problem.need_volunteers_per_visit[n]),
-                        usable, day_mask, km, load, skills, int(bits.sum()))
+                        usable, day_mask, km, load, skills, int(bits.sum()), price)
 
 
 def _days_staffed(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
@@ -235,21 +295,21 @@ def _days_staffed(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
     return days
 
 
-def _nearest_km(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
-    """The least distance one visit of the need adds: its `together` nearest members who
-    could make it (inf where fewer could)."""
-    km = np.sort(need.km[teams], axis=1)[:, :need.together]
-    if km.shape[1] < need.together:
+def _cheapest_attendance(need: _NeedColumns, teams: np.ndarray, per_km: float) -> np.ndarray:
+    """The least one visit of the need adds in distance and priced hours: its `together`
+    cheapest members who could make it (inf where fewer could)."""
+    each = np.sort(per_km * need.km[teams] + need.price[teams], axis=1)[:, :need.together]
+    if each.shape[1] < need.together:
         return np.full(len(teams), np.inf)
-    return km.sum(axis=1)
+    return each.sum(axis=1)
 
 
 def _visits(need: _NeedColumns, teams: np.ndarray, per_km: float, unserved: float
             ) -> tuple[np.ndarray, np.ndarray]:
     """For each team, the need's visits made, as many as it can staff, and what each adds
-    to the cost: its distance less the unmet cost it saves (none made where that would
-    add more)."""
-    per_visit = per_km * _nearest_km(need, teams)
+    to the cost: its distance (and hours, at prices) less the unmet cost it saves (none
+    made where that would add more)."""
+    per_visit = _cheapest_attendance(need, teams, per_km)
     worth = per_visit < unserved
     count = np.where(worth, np.minimum(need.wanted, _days_staffed(need, teams)), 0)
     return count, np.where(count > 0, np.where(worth, per_visit, 0.0) - unserved, 0.0)
@@ -262,13 +322,14 @@ class _Fairness:
 
 
 def _with_hours(members: list[int], cost: float, made: list[int], adds: list[float],
-                needs: list[_NeedColumns], hours: np.ndarray, fairness: _Fairness) -> float:
+                needs: list[_NeedColumns], hours: np.ndarray, fairness: _Fairness
+                ) -> tuple[float, list[int]]:
     """A team's cost (`cost`, without hours, with `made` visits of each need, each adding
     `adds`) with each member's hours counted: the visits made are chosen again, need by
     need, so that every member has time for the attendances the others cannot make (each
     attends a visit once, on a day they are free), and the members who could attend time
     for all of them, each at its least load. What that work puts the members above their
-    fair shares is added."""
+    fair shares is added. Also returned: the visits of each need at that cost."""
     base = cost - sum(count * each for count, each in zip(made, adds, strict=True))
     choices = sorted((base + sum(count * each for count, each in zip(served, adds, strict=True)),
                       served) for served in itertools.product(*(range(count + 1)
@@ -276,14 +337,14 @@ def _with_hours(members: list[int], cost: float, made: list[int], adds: list[flo
     # Cheapest first; the fairness added is never negative, so once a choice costs no
     # less than the best found, none after it is better (making none is always allowed,
     # and adds nothing above the shares).
-    best = np.inf
+    best, best_served = np.inf, [0] * len(made)
     for value, served in choices:
         if value >= best:
             break
         above = _above_shares(members, served, needs, hours, fairness)
-        if above is not None:
-            best = min(best, value + above)
-    return best
+        if above is not None and value + above < best:
+            best, best_served = value + above, list(served)
+    return best, best_served
 
 
 def _above_shares(members: list[int], served: tuple[int, ...], needs: list[_NeedColumns],
