@@ -13,7 +13,7 @@ import matcher
 from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
 from matcher.cli import main
-from matcher.objective import volunteer_load_minutes
+from matcher.objective import unserved_cost, volunteer_load_minutes
 from matcher.options import visit_options
 from matcher.output import write_folder
 from matcher.scenario import read_scenario
@@ -229,7 +229,10 @@ def test_a_random_part_too_large_for_one_exact_model_gives_a_valid_roster(tmp_pa
     bound = result.summary["bound"]
     assert bound is not None and bound <= result.objective + 1e-6
     if result.status == "optimal":
-        assert bound == pytest.approx(result.objective, rel=1e-6, abs=1e-3)  # solver error
+        # Met within the allowance for the relaxation solver's error: 1e-7 of the value and
+        # 1e-8 of the cost of leaving everyone unserved.
+        everyone = unserved_cost(result.problem, range(result.problem.n_residents))
+        assert result.objective - bound <= 1e-7 * abs(bound) + 1e-8 * everyone + 1e-6
 
 
 def test_a_stopped_search_still_returns_a_valid_roster(tmp_path):
