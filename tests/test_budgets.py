@@ -21,7 +21,7 @@ def nominal_seconds(steps: engine._Steps, budget: float, residents: int, pairs: 
     round_cost = engine.SECONDS_PER_BLOCK * (engine.SIDE_BY_SIDE_COST if workers > 1 else 1)
     block_cost = round_cost * steps.block_work / engine.BLOCK_WORK
     return (uncounted + steps.blocks * block_cost + steps.rounds * engine.SECONDS_PER_ROUND
-            + steps.schedule_work / WORK_PER_SECOND)
+            + steps.repairs * engine.SECONDS_PER_REPAIR + steps.schedule_work / WORK_PER_SECOND)
 
 
 @given(budget=st.floats(30, 900), residents=st.integers(1, 60_000),
@@ -41,11 +41,12 @@ def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residen
 
 def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_blocks():
     district = engine._steps_for(58.3, 1_000, 222_277, 1, False)
-    assert (district.blocks, district.rounds) == (52, 11)  # 45 % and 25 % of the budget
+    # 45 % of the budget for blocks, 25 % for the search: 15 % of it for repairs first.
+    assert (district.blocks, district.rounds, district.repairs) == (52, 4, 109)
     city = engine._steps_for(75.0, 15_000, 2_043_242, 2, True)
     # The city's uncounted work takes half the budget, and one pass of 48-resident blocks
     # is out of reach, so the search gets its least and blocks get the rest.
-    assert city.rounds == 2
+    assert (city.rounds, city.repairs) == (2, 0)
     # ... at half the work each, so that twice as many are re-chosen.
     assert city.block_work == engine.BROAD_BLOCK_SHARE * engine.BLOCK_WORK
     assert 60 < city.blocks < 120
