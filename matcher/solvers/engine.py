@@ -833,8 +833,9 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
     """Large neighbourhood search: free a seed resident and its nearest neighbours, re-solve
     them exactly over a few nearby volunteers each, keep the change if the roster improves.
     Seeds are drawn where unmet visits cost most above the residents' `alone` bounds.
-    First, up to `repairs` residents are re-solved one at a time, over every volunteer who
-    could serve them, in order of what their unmet visits cost above their alone bounds.
+    First, up to `repairs` residents are re-solved one at a time, over the nearest volunteers
+    who could serve them (`REPAIR_VOLUNTEERS`), in order of what their unmet visits cost
+    above their alone bounds.
     It ends early once the roster meets the proven `bound`: nothing is left to gain."""
     rng = np.random.default_rng(params.seed)
     tree = cKDTree(unit_vectors(problem.resident_lat[part], problem.resident_lon[part]))
