@@ -30,8 +30,10 @@ def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residen
                                                                   workers, alone_early):
     pairs = residents * pairs_each
     steps = engine._steps_for(budget, residents, pairs, workers, alone_early)
-    smallest = engine._Steps(4, steps.schedule_work, 2)
-    if (steps.blocks, steps.rounds) == (smallest.blocks, smallest.rounds):
+    # The least steps: 4 blocks and two search steps, or their worth in repairs.
+    least_search = steps.rounds == 2 or (steps.rounds == 0 and steps.repairs
+                                         * engine.SECONDS_PER_REPAIR <= 2 * engine.SECONDS_PER_ROUND)
+    if steps.blocks == 4 and least_search:
         return  # a budget too small for any steps: the least steps run and the clock cuts
     cost = nominal_seconds(steps, budget, residents, pairs, workers, alone_early)
     uncounted = nominal_seconds(engine._Steps(0, 0.0, 0), budget, residents, pairs, workers,
@@ -45,8 +47,9 @@ def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_bl
     assert (district.blocks, district.rounds, district.repairs) == (52, 4, 109)
     city = engine._steps_for(75.0, 15_000, 2_043_242, 2, True)
     # The city's uncounted work takes half the budget, and one pass of 48-resident blocks
-    # is out of reach, so the search gets its least and blocks get the rest.
-    assert (city.rounds, city.repairs) == (2, 0)
+    # is out of reach, so blocks get the search's time but for the least, ...
+    # two search steps' worth, spent on repairs.
+    assert (city.rounds, city.repairs) == (0, 32)
     # ... at half the work each, so that twice as many are re-chosen.
     assert city.block_work == engine.BROAD_BLOCK_SHARE * engine.BLOCK_WORK
     assert 60 < city.blocks < 120

@@ -112,7 +112,7 @@ STEP_WORK = 0.2
 # for the search alone, in about the same time (0.25 of the steps: within 10 of those, up
 # to 3.6 s slower). On the city, where the search's share goes to blocks, repairs in
 # place of blocks came out even (seed 1: 13,516,410 with 0.05 of the steps, 13,529,265
-# with 0.25, against 13,518,476), so there are none.
+# with 0.25, against 13,518,476), so only its two search steps' worth.
 REPAIR_VOLUNTEERS = 40
 REPAIR_WORK = 0.2
 REPAIR_SHARE, SECONDS_PER_REPAIR = 0.15, 0.08
@@ -638,11 +638,14 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
         # Not even one pass of blocks: most residents would keep their first team. A block
         # re-chooses 48 teams at once where a search step re-solves 12 residents, so the
         # search's time goes to blocks (on the city preset: 0.1 % from 12 search steps),
-        # and blocks are made cheaper so that more of them are re-chosen.
+        # and blocks are made cheaper so that more of them are re-chosen. Two search steps'
+        # worth is kept for repairs of the residents most short (city preset, seed 1: the
+        # two steps found nothing, 32 repairs 17,932 in 1.3 s).
         blocks = int((BLOCK_SHARE * counted + SEARCH_SHARE * counted
                       - 2 * SECONDS_PER_ROUND) / (BROAD_BLOCK_SHARE * round_cost))
-        return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, 2,
-                      BROAD_BLOCK_SHARE * BLOCK_WORK)
+        return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, 0,
+                      BROAD_BLOCK_SHARE * BLOCK_WORK,
+                      int(2 * SECONDS_PER_ROUND / SECONDS_PER_REPAIR))
     repairs = int(REPAIR_SHARE * counted / SECONDS_PER_REPAIR)
     rounds = int((SEARCH_SHARE - REPAIR_SHARE) * counted / SECONDS_PER_ROUND)
     return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, max(2, rounds),
