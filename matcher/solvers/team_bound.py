@@ -78,13 +78,12 @@ class Prices:
 
 
 @dataclass(frozen=True)
-class TeamChoice:
-    """A team resident's least cost alone, and the team reaching it with the minutes of
-    attendances each member makes in it (none if no team costs less than nobody)."""
+class BestTeam:
+    """A team resident's least cost alone, and the team reaching it (none if no team costs
+    less than nobody)."""
 
     cost: float
     members: tuple[int, ...] = ()  # volunteer indices
-    minutes: tuple[float, ...] = ()
 
 
 def team_lower_bound(problem: Problem, options: NeedOptions, r: int,
@@ -96,7 +95,7 @@ def team_lower_bound(problem: Problem, options: NeedOptions, r: int,
 
 
 def best_team(problem: Problem, options: NeedOptions, r: int, *, with_fairness: bool = True,
-              prices: Prices | None = None) -> TeamChoice:
+              prices: Prices | None = None) -> BestTeam:
     """`team_lower_bound`, with the team reaching it, and with `prices` the least cost at
     those prices (never less than without them)."""
     weights = problem.scenario.config.weights
@@ -105,7 +104,7 @@ def best_team(problem: Problem, options: NeedOptions, r: int, *, with_fairness: 
     empty = unserved_cost(problem, [r])
     candidates = np.unique(np.asarray(options.pairs_of_resident.get(r, []), dtype=np.int64))
     if not len(candidates):
-        return TeamChoice(empty)
+        return BestTeam(empty)
     pair_cost = member_costs(problem, np.full(len(candidates), r), candidates)
     hour_price = np.zeros(len(candidates))
     if prices is not None:
@@ -143,7 +142,7 @@ def best_team(problem: Problem, options: NeedOptions, r: int, *, with_fairness: 
         made, adds = made[cheapest], adds[cheapest]
     # The volunteers' hours only raise a team's cost: the teams are looked at again with
     # them, least floor first, until the next one's floor is no less than the best.
-    best = TeamChoice(empty)
+    best = BestTeam(empty)
     for looked, (team, cost, floor) in enumerate(zip(teams.tolist(), costs.tolist(),
                                                      floors.tolist(), strict=True)):
         if floor >= best.cost:
@@ -152,26 +151,13 @@ def best_team(problem: Problem, options: NeedOptions, r: int, *, with_fairness: 
         if looked == MOST_TEAMS_WITH_HOURS:
             # No team left costs less than this floor; this team stands for the one that
             # reaches it.
-            best = _choice(floor, members, made[looked].tolist(), needs, candidates)
-            break
-        value, served = _with_hours(members, cost, made[looked].tolist(),
-                                    adds[looked].tolist(), needs, hours, fairness)
+            value = floor
+        else:
+            value = _with_hours(members, cost, made[looked].tolist(), adds[looked].tolist(),
+                                needs, hours, fairness)
         if value < best.cost:
-            best = _choice(value, members, served, needs, candidates)
+            best = BestTeam(value, tuple(int(candidates[m]) for m in members))
     return best
-
-
-def _choice(cost: float, members: list[int], served: list[int], needs: list[_NeedColumns],
-            candidates: np.ndarray) -> TeamChoice:
-    """A team and its visits, each member's minutes counted as if the cheapest members
-    who could attend each visit did (what a Lagrangian's steps need, not exact)."""
-    minutes = dict.fromkeys(members, 0.0)
-    for count, need in zip(served, needs, strict=True):
-        able = sorted((m for m in members if need.usable[m]), key=lambda m: (need.price[m], need.km[m]))
-        for m in able[:need.together]:
-            minutes[m] += count * float(need.load[m])
-    return TeamChoice(cost, tuple(int(candidates[m]) for m in members),
-                      tuple(minutes[m] for m in members))
 
 
 def _fairness_floor(needs: list[_NeedColumns], teams: np.ndarray, made: np.ndarray,
@@ -322,14 +308,13 @@ class _Fairness:
 
 
 def _with_hours(members: list[int], cost: float, made: list[int], adds: list[float],
-                needs: list[_NeedColumns], hours: np.ndarray, fairness: _Fairness
-                ) -> tuple[float, list[int]]:
+                needs: list[_NeedColumns], hours: np.ndarray, fairness: _Fairness) -> float:
     """A team's cost (`cost`, without hours, with `made` visits of each need, each adding
     `adds`) with each member's hours counted: the visits made are chosen again, need by
     need, so that every member has time for the attendances the others cannot make (each
     attends a visit once, on a day they are free), and the members who could attend time
     for all of them, each at its least load. What that work puts the members above their
-    fair shares is added. Also returned: the visits of each need at that cost."""
+    fair shares is added."""
     base = cost - sum(count * each for count, each in zip(made, adds, strict=True))
     choices = sorted((base + sum(count * each for count, each in zip(served, adds, strict=True)),
                       served) for served in itertools.product(*(range(count + 1)
@@ -337,14 +322,14 @@ def _with_hours(members: list[int], cost: float, made: list[int], adds: list[flo
     # Cheapest first; the fairness added is never negative, so once a choice costs no
     # less than the best found, none after it is better (making none is always allowed,
     # and adds nothing above the shares).
-    best, best_served = np.inf, [0] * len(made)
+    best = np.inf
     for value, served in choices:
         if value >= best:
             break
         above = _above_shares(members, served, needs, hours, fairness)
-        if above is not None and value + above < best:
-            best, best_served = value + above, list(served)
-    return best, best_served
+        if above is not None:
+            best = min(best, value + above)
+    return best
 
 
 def _above_shares(members: list[int], served: tuple[int, ...], needs: list[_NeedColumns],
