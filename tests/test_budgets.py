@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,16 +23,24 @@ def nominal_seconds(steps: engine._Steps, budget: float, residents: int, pairs: 
         uncounted += engine.ALONE_BOUND_SECONDS_PER_PAIR * pairs / workers
     round_cost = engine.SECONDS_PER_BLOCK * (engine.SIDE_BY_SIDE_COST if workers > 1 else 1)
     block_cost = round_cost * steps.block_work / engine.BLOCK_WORK
+    # Repairs beside a bound worked out on another process take that bound's time, which
+    # the clock keeps apart: they are not counted here.
     return (uncounted + steps.blocks * block_cost + steps.rounds * engine.SECONDS_PER_ROUND
             + steps.repairs * engine.SECONDS_PER_REPAIR + steps.schedule_work / WORK_PER_SECOND)
 
 
 @given(budget=st.floats(30, 900), residents=st.integers(1, 60_000),
-       pairs_each=st.integers(0, 300), workers=st.integers(1, 4), alone_early=st.booleans())
+       pairs_each=st.integers(0, 300), workers=st.integers(1, 4), alone_early=st.booleans(),
+       beside_s=st.floats(0, 60))
 def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residents, pairs_each,
-                                                                  workers, alone_early):
+                                                                  workers, alone_early, beside_s):
     pairs = residents * pairs_each
-    steps = engine._steps_for(budget, residents, pairs, workers, alone_early)
+    steps = engine._steps_for(budget, residents, pairs, workers, alone_early, beside_s)
+    # The repairs beside a bound fill its time and change nothing else.
+    assert steps.repairs_beside * engine.SECONDS_PER_REPAIR <= beside_s
+    assert (steps.repairs_beside + 1) * engine.SECONDS_PER_REPAIR > beside_s
+    assert replace(steps, repairs_beside=0) == engine._steps_for(budget, residents, pairs,
+                                                                 workers, alone_early)
     # The least steps: 4 blocks and two search steps, or their worth in repairs.
     least_search = steps.rounds == 2 or (steps.rounds == 0 and steps.repairs
                                          * engine.SECONDS_PER_REPAIR <= 2 * engine.SECONDS_PER_ROUND)
@@ -50,6 +61,13 @@ def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_bl
     # is out of reach, so blocks get the search's time but for the least, ...
     # two search steps' worth, spent on repairs.
     assert (city.rounds, city.repairs) == (0, 32)
+    assert city.repairs_beside == 0  # none without a bound to work out beside them
+    # With the city's priced bound on another process (its 2,043,242 pairs, 498,382 of
+    # them of team residents), repairs fill its estimated 15.2 s.
+    beside = engine._priced_seconds(2_043_242, 498_382)
+    assert beside == pytest.approx(15.15, abs=0.01)
+    city = engine._steps_for(75.0, 15_000, 2_043_242, 2, True, beside)
+    assert (city.rounds, city.repairs, city.repairs_beside) == (0, 32, 189)
     # ... at half the work each, so that twice as many are re-chosen.
     assert city.block_work == engine.BROAD_BLOCK_SHARE * engine.BLOCK_WORK
     assert 60 < city.blocks < 120

@@ -198,20 +198,26 @@ def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(
 
 
 @needs_fork
-def test_a_part_on_the_workers_gets_the_priced_bound_after_its_search(tmp_path, monkeypatch):
+def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path, monkeypatch):
     # The sizes from which a part takes the city's path, made small enough for a station:
-    # its alone bound is found on the workers, and its priced bound after the search.
+    # its alone bound is found on the workers, and its priced bound on another process
+    # while its repairs run, its steps sized by the roster before them.
     monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
     monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
     monkeypatch.setattr(engine, "INTEGER_BOUND_PAIRS", 50)
     monkeypatch.setattr(teams, "BLOCK", 10)
     scenario = read_scenario(STATION)
-    result = matcher.solve(scenario, time_limit_s=10, workers=2)
+    messages = []
+    result = matcher.solve(scenario, time_limit_s=10, workers=2, progress=messages.append)
     assert check_roster(scenario, result.write(tmp_path / "roster")) == []
+    sized_by = [m for m in messages if m.startswith("priced bound on another process")]
+    assert len(sized_by) == 1
+    target = float(sized_by[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert target >= result.objective
     problem = result.problem
     options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
     residents = list(range(problem.n_residents))
-    priced = lagrangian_bound(problem, options, residents, target=result.objective,
+    priced = lagrangian_bound(problem, options, residents, target=target,
                               steps=engine.PRICED_STEPS)
     assert priced > lower_bound(problem, options, residents) + 1000
     assert result.summary["bound"] == pytest.approx(priced, rel=1e-9)
