@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.solvers.cpsat import WORK_PER_SECOND
+from matcher.solvers.cpsat import WORK_PER_SECOND, solve_hinted
 
 # Costs are scaled to integers for CP-SAT; the objective reported is recomputed exactly.
 COST_SCALE = 1000
@@ -170,7 +170,7 @@ def _solve_exactly(scaled, consumption, capacity, agents, jobs, allowed, hint,
     # is left to whatever runs beside it.
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    status = solver.solve(model)
+    status = solve_hinted(solver, model)
     spent = float(solver.response_proto.deterministic_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _Exact(status, None, -math.inf, spent)

@@ -385,11 +385,34 @@ def run_cp_sat(model: cp_model.CpModel, params: SolverParams, time_limit: float,
     if stop is not None:
         stop.active_solver = solver
     try:
-        code = solver.Solve(model)
+        code = solve_hinted(solver, model)
     finally:
         if stop is not None:
             stop.active_solver = None
     return solver, code
+
+
+def solve_hinted(solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
+    """`solver.Solve(model)`, around a fault of OR-Tools 9.15: its presolve can fail on a
+    model with a solution hint, with `absl::btree_map::at` (an IndexError here), after
+    the symmetries it finds (seen on one step of a city's search in thousands). The model
+    is then solved again without symmetry detection, and if that fails too, without its
+    hint. The same model always takes the same path, so rosters still repeat."""
+    try:
+        return solver.Solve(model)
+    except IndexError:
+        if not model.Proto().has_solution_hint():
+            raise
+    solver.parameters.symmetry_level = 0
+    try:
+        return solver.Solve(model)
+    except IndexError:
+        # Variables keep their indices in the copy, so the caller reads the solver's
+        # values through its own model as before.
+        unhinted = cp_model.CpModel()
+        unhinted.Proto().copy_from(model.Proto())
+        unhinted.Proto().clear_solution_hint()
+        return solver.Solve(unhinted)
 
 
 def travel_violations(problem: Problem, fixed: Solution, fixed_by_volunteer: dict,
