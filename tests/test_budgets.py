@@ -36,9 +36,11 @@ def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residen
                                                                   workers, alone_early, beside_s):
     pairs = residents * pairs_each
     steps = engine._steps_for(budget, residents, pairs, workers, alone_early, beside_s)
-    # The repairs beside a bound fill its time and change nothing else.
+    # The repairs beside a bound fill its time, unless the budget holds no more than the
+    # least blocks, and change nothing else.
     assert steps.repairs_beside * engine.SECONDS_PER_REPAIR <= beside_s
-    assert (steps.repairs_beside + 1) * engine.SECONDS_PER_REPAIR > beside_s
+    assert ((steps.repairs_beside + 1) * engine.SECONDS_PER_REPAIR > beside_s
+            or (steps.repairs_beside == 0 and steps.blocks == 4))
     assert replace(steps, repairs_beside=0) == engine._steps_for(budget, residents, pairs,
                                                                  workers, alone_early)
     # The least steps: 4 blocks and two search steps, or their worth in repairs.
@@ -62,12 +64,15 @@ def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_bl
     # two search steps' worth, spent on repairs.
     assert (city.rounds, city.repairs) == (0, 32)
     assert city.repairs_beside == 0  # none without a bound to work out beside them
-    # With the city's priced bound on another process (its 2,043,242 pairs, 498,382 of
-    # them of team residents), repairs fill its estimated 15.2 s.
-    beside = engine._priced_seconds(2_043_242, 498_382)
-    assert beside == pytest.approx(15.15, abs=0.01)
+    # With the city's priced bound on another process, repairs fill the estimated time of
+    # its steps over the 2,043,242 pairs.
+    beside = engine._priced_seconds(2_043_242)
+    assert beside == pytest.approx(8.17, abs=0.01)
     city = engine._steps_for(75.0, 15_000, 2_043_242, 2, True, beside)
-    assert (city.rounds, city.repairs, city.repairs_beside) == (0, 32, 189)
+    assert (city.rounds, city.repairs, city.repairs_beside) == (0, 32, 102)
+    # Twice the city in the same time cannot even hold the least steps: no more repairs.
+    larger = engine._steps_for(67.5, 30_000, 4_101_848, 2, True, 2 * beside)
+    assert (larger.blocks, larger.repairs_beside) == (4, 0)
     # ... at half the work each, so that twice as many are re-chosen.
     assert city.block_work == engine.BROAD_BLOCK_SHARE * engine.BLOCK_WORK
     assert 60 < city.blocks < 120

@@ -114,8 +114,8 @@ STEP_WORK = 0.2
 # to 3.6 s slower). On the city, where the search's share goes to blocks, repairs in
 # place of blocks came out even (seed 1: 13,516,410 with 0.05 of the steps, 13,529,265
 # with 0.25, against 13,518,476), so only its two search steps' worth; and, with 2 workers,
-# as many more as fit in the time of its priced bound, worked out meanwhile on another
-# process (seeds 1-3: 221 repairs, 0.5-0.7 % off the objectives at the same wall time).
+# as many more as fit in the estimated time of its priced bound's steps, worked out
+# meanwhile on another process.
 REPAIR_VOLUNTEERS = 40
 REPAIR_WORK = 0.2
 REPAIR_SHARE, SECONDS_PER_REPAIR = 0.15, 0.08
@@ -357,18 +357,20 @@ class _PricedBeside:
 
     @property
     def seconds(self) -> float:
-        """What the bound is estimated to take, from the counts: the repairs' extra time."""
-        return _priced_seconds(self.pairs, self.team_pairs)
+        """The repairs' extra time: the estimate of the bound's subgradient steps alone,
+        which run whenever the bound does. With the teams priced the bound takes about
+        twice that, so on a slower machine too the repairs end before it."""
+        return _priced_seconds(self.pairs)
 
     def start(self, solution: Solution, alone: dict[int, float], say: Progress) -> None:
         left = self.deadline - time.monotonic()
-        if self.pairs <= CONTESTED_BOUND_PAIRS or _priced_seconds(self.pairs) >= left:
+        if self.pairs <= CONTESTED_BOUND_PAIRS or self.seconds >= left:
             return
         target = _part_objective(self.problem, self.part, solution)
         say(f"priced bound on another process, sized by the objective {target:,.3f}")
         self._running = Background(
             functools.partial(lagrangian_bound, steps=PRICED_STEPS, alone=alone,
-                              price_teams=self.seconds < left),
+                              price_teams=_priced_seconds(self.pairs, self.team_pairs) < left),
             self.problem, self.options, self.part, target)
 
     def result(self, stop: StopFlag, say: Progress) -> float | None:
@@ -681,8 +683,8 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
                alone_early: bool, beside_s: float = 0.0) -> _Steps:
     """A part's step budgets for `budget` seconds: what the uncounted work's estimate and
     the margin leave, shared out, and never more than the budget itself; and repairs for
-    `beside_s`, the estimated time of a bound worked out on another process meanwhile."""
-    beside = int(beside_s / SECONDS_PER_REPAIR)
+    `beside_s`, the estimated time of a bound worked out on another process meanwhile,
+    unless the budget cannot even hold the least steps (the clock will then be short)."""
     uncounted = (PREPARE_SECONDS_PER_PAIR * pairs
                  + (FINISH_SECONDS_PER_RESIDENT + START_SECONDS_PER_RESIDENT) * residents
                  + (GREEDY_SECONDS_PER_RESIDENT + PLAN_SECONDS_PER_RESIDENT) * residents / workers)
@@ -705,11 +707,17 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
                       - 2 * SECONDS_PER_ROUND) / (BROAD_BLOCK_SHARE * round_cost))
         return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, 0,
                       BROAD_BLOCK_SHARE * BLOCK_WORK,
-                      int(2 * SECONDS_PER_ROUND / SECONDS_PER_REPAIR), beside)
+                      int(2 * SECONDS_PER_ROUND / SECONDS_PER_REPAIR),
+                      _repairs_beside(beside_s, blocks))
     repairs = int(REPAIR_SHARE * counted / SECONDS_PER_REPAIR)
     rounds = int((SEARCH_SHARE - REPAIR_SHARE) * counted / SECONDS_PER_ROUND)
     return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, max(2, rounds),
-                  BLOCK_WORK, repairs, beside)
+                  BLOCK_WORK, repairs, _repairs_beside(beside_s, blocks))
+
+
+def _repairs_beside(beside_s: float, blocks: int) -> int:
+    """Repairs in `beside_s`, or none where the budget leaves fewer than the least blocks."""
+    return int(beside_s / SECONDS_PER_REPAIR) if blocks >= 4 else 0
 
 
 def _plans_found(problem: Problem, options: NeedOptions, chunks: list[list[int]],
