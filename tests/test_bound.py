@@ -303,3 +303,33 @@ def test_a_teams_visits_are_counted_on_days_its_members_are_free(service, togeth
     assert unmet <= optimum < unmet + 100  # the rest is fairness
     assert contested[True] == pytest.approx(optimum, abs=SOLVED)
     assert unmet <= alone <= optimum + 1e-6
+
+
+def test_whole_residents_in_a_volunteers_hours_lift_the_priced_bound_to_the_optimum():
+    # One volunteer with 2 h a week; two residents next door each want one visit of 75 min.
+    # Only one visit fits, so the optimum leaves one unmade (1,000; both stay paired). The
+    # priced bound is a linear relaxation: at 800 an hour both visits are worth just as
+    # little as none, so it counts 1.6 of them (400). Priced the other way round, the
+    # volunteer takes whole residents within their own 2 h: one visit, the optimum.
+    from matcher.solvers.lagrange import lagrangian_bound, priced_pairs, priced_value
+    from matcher.solvers.team_bound import Prices
+    from matcher.solvers.volunteer_side import volunteer_side_value
+
+    need = [{"service": "companionship", "duration_min": 75, "windows": ["Mon-Fri 09:00-12:00"]}]
+    s = scenario([{"id": "R1", "needs": need}, {"id": "R2", "needs": need}],
+                 [{"id": "V1", "max_hours_per_week": 2}])
+    result = matcher.solve(s, time_limit_s=20)
+    assert result.status == "optimal" and result.objective == pytest.approx(1000)
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem))
+    pairs = priced_pairs(problem, options, range(2))
+    hour = np.full(problem.n_volunteers, 800.0)
+    place = np.zeros(problem.n_volunteers)
+    assert priced_value(pairs, hour, place)[0] == pytest.approx(400, abs=1e-3)
+    assert volunteer_side_value(pairs, Prices(hour, place)) == pytest.approx(1000, abs=1e-3)
+    # Where a visit is still worth its hours (700 an hour), each resident's price is higher
+    # and the bound lower, but still above the linear relaxation's.
+    below = volunteer_side_value(pairs, Prices(np.full(problem.n_volunteers, 700.0), place))
+    assert 400 < below < 1000
+    found = lagrangian_bound(problem, options, range(2), target=result.objective)
+    assert 400 < found <= result.objective + 1e-6

@@ -20,8 +20,9 @@ from matcher.problem import MS_PER_HOUR
 from matcher.scenario import read_scenario
 from matcher.solvers.bound import contested_lower_bound, lower_bound
 from matcher.solvers.cpsat import FAIRNESS_UNIT_MS
-from matcher.solvers.lagrange import lagrangian_bound
+from matcher.solvers.lagrange import lagrangian_bound, priced_pairs
 from matcher.solvers.team_bound import Prices, best_team
+from matcher.solvers.volunteer_side import volunteer_side_value
 from tests.scenarios import BASE_LAT, BASE_LON, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,6 +218,28 @@ def test_a_team_priced_alone_costs_no_more_than_its_optimal_roster_at_those_pric
     least = best_team(problem, options, 0, prices=prices).cost
     assert lower_bound(problem, options, [0]) <= least + 1e-6
     assert least <= paid + 1e-6
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(random_scenarios(residents=(2, 5), volunteers=(1, 4), team_sizes=(1, 2)),
+       st.integers(0, 2**32 - 1), st.sampled_from([1.0, 300.0, 5_000.0]))
+def test_the_bound_priced_from_the_volunteers_side_stays_below_a_proven_optimum(
+        s, seed, price_scale):
+    # Each volunteer takes the one-to-one residents worth most to them within their own
+    # hours and places, each resident's price paid for every volunteer after the first:
+    # weak duality makes that a bound at any prices, here drawn at random, with residents
+    # competing for a few volunteers.
+    result = matcher.solve(s, time_limit_s=10)
+    if result.status != "optimal":
+        return
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem))
+    pairs = priced_pairs(problem, options, range(problem.n_residents))
+    draw = np.random.default_rng(seed)
+    prices = Prices(*(draw.uniform(0, price_scale, problem.n_volunteers)
+                      * (draw.random(problem.n_volunteers) < 0.7) for _ in range(2)))
+    assert volunteer_side_value(pairs, prices) <= result.objective + 1e-6
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -21,6 +21,9 @@ never below the bound without them, since a team's priced cost is never below it
 cost. (Pricing the teams at every step found higher prices: on a district, 1.0 % above the
 bound without teams against 0.3 % for one pass at the end, but it took a hundred times as
 long, a minute on a district.)
+At the same best prices, the bound priced the other way round (`volunteer_side`) is worked
+out too, and the higher is kept: there each volunteer takes whole residents within their
+own hours and places, which this linear relaxation splits into fractions.
 One resident's visits by one volunteer are counted with the lightest loads first and as many
 as the volunteer's hours alone allow and the week's days hold, as in the alone bound. Each
 visit also pays what it puts the volunteer above their fair share, counting only that
@@ -44,6 +47,7 @@ from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.bound import above_share_cost, resident_lower_bound
 from matcher.solvers.team_bound import Prices, best_team
 from matcher.solvers.visit_caps import visit_caps
+from matcher.solvers.volunteer_side import volunteer_side_bound
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,9 @@ class PricedPairs:
 def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: float,
                      steps: int = 100, alone: Mapping[int, float] | None = None,
                      price_teams: bool = True) -> float:
-    """The best bound found in `steps` subgradient steps, and with `price_teams` the teams
-    priced at the best prices found. `target`, the objective of a roster of these
+    """The best bound found in `steps` subgradient steps, the bound priced from the
+    volunteers' side at the best prices found, and with `price_teams` the teams priced at
+    those prices. `target`, the objective of a roster of these
     residents, only sizes the steps (Polyak's rule). `alone`, the residents' alone bounds
     where already worked out, saves working out again those of the teams."""
     teams = [int(r) for r in np.unique(np.asarray(list(residents), dtype=np.int64))
@@ -99,6 +104,9 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
         hour_price = np.maximum(0.0, hour_price + step * hours_over)
         place_price = np.maximum(0.0, place_price + step * places_over)
     best = float(steps_taken.best)
+    # The same prices give each resident's gain for the bound priced the other way round,
+    # which sees whole residents in each volunteer's hours and places.
+    best = max(best, volunteer_side_bound(pairs, best_prices))
     if price_teams and teams:
         best = max(best, with_teams_priced(problem, options, pairs, best_prices, team_alone))
     return best - 1e-9 * max(1.0, abs(best))  # rounding in the sums
