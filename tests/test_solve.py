@@ -194,6 +194,13 @@ def test_a_team_alone_bound_stays_below_a_proven_optimum(s, fairness):
         assert contested is None or contested <= result.objective + 1e-6
 
 
+def random_prices(n_volunteers: int, seed: int, scale: float) -> Prices:
+    """Prices per hour and per place, up to `scale`, a third of them zero."""
+    draw = np.random.default_rng(seed)
+    return Prices(*(draw.uniform(0, scale, n_volunteers) * (draw.random(n_volunteers) < 0.7)
+                    for _ in range(2)))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(random_scenarios(residents=(1, 1), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3),
@@ -209,9 +216,7 @@ def test_a_team_priced_alone_costs_no_more_than_its_optimal_roster_at_those_pric
         return
     problem = result.problem
     options = visit_options(problem, candidate_pairs(problem))
-    draw = np.random.default_rng(seed)
-    prices = Prices(*(draw.uniform(0, price_scale, problem.n_volunteers)
-                      * (draw.random(problem.n_volunteers) < 0.7) for _ in range(2)))
+    prices = random_prices(problem.n_volunteers, seed, price_scale)
     members = [v for _, v in result.solution.pairs]
     hours = volunteer_load_minutes(problem, result.solution) / 60
     paid = result.objective + prices.place[members].sum() + prices.hour @ hours
@@ -236,9 +241,7 @@ def test_the_bound_priced_from_the_volunteers_side_stays_below_a_proven_optimum(
     problem = result.problem
     options = visit_options(problem, candidate_pairs(problem))
     pairs = priced_pairs(problem, options, range(problem.n_residents))
-    draw = np.random.default_rng(seed)
-    prices = Prices(*(draw.uniform(0, price_scale, problem.n_volunteers)
-                      * (draw.random(problem.n_volunteers) < 0.7) for _ in range(2)))
+    prices = random_prices(problem.n_volunteers, seed, price_scale)
     assert volunteer_side_value(pairs, prices) <= result.objective + 1e-6
 
 
