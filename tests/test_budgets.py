@@ -38,7 +38,7 @@ def test_steps_and_uncounted_work_fit_the_budget_less_the_margin(budget, residen
     steps = engine._steps_for(budget, residents, pairs, workers, alone_early, beside_s)
     # The repairs beside a bound fill its time, unless the budget holds no more than the
     # least blocks, and change nothing else.
-    assert steps.repairs_beside * engine.SECONDS_PER_REPAIR <= beside_s
+    assert steps.repairs_beside * engine.SECONDS_PER_REPAIR <= beside_s + 1e-9
     assert ((steps.repairs_beside + 1) * engine.SECONDS_PER_REPAIR > beside_s
             or (steps.repairs_beside == 0 and steps.blocks == 4))
     assert replace(steps, repairs_beside=0) == engine._steps_for(budget, residents, pairs,
@@ -78,3 +78,11 @@ def test_a_district_keeps_its_full_budget_and_a_city_gives_the_search_time_to_bl
     assert 60 < city.blocks < 120
     assert district.block_work == engine.BLOCK_WORK
     assert nominal_seconds(city, 75.0, 15_000, 2_043_242, 2, True) <= 0.97 * 75.0
+
+
+def test_a_priced_bound_short_of_time_takes_the_steps_that_fit_or_none():
+    assert engine._priced_steps(20.0, 8.0) == engine.PRICED_STEPS
+    # 8 s for 100 steps, 5 s left: 80 % of the 5 s holds 50 of them.
+    assert engine._priced_steps(5.0, 8.0) == 50
+    assert engine._priced_steps(0.5, 8.0) == 0  # 5 steps are not worth starting
+    assert engine._priced_steps(-1.0, 8.0) == 0

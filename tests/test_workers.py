@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -212,13 +213,15 @@ def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path
     assert check_roster(scenario, result.write(tmp_path / "roster")) == []
     sized_by = [m for m in messages if m.startswith("priced bound on another process")]
     assert len(sized_by) == 1
-    target = float(sized_by[0].rsplit(" ", 1)[1].replace(",", ""))
+    steps, target = re.search(r"\((\d+) steps\), sized by the objective ([\d,.]+)$",
+                              sized_by[0]).groups()
+    steps, target = int(steps), float(target.replace(",", ""))
+    assert steps == engine.PRICED_STEPS  # the time left holds them all
     assert target >= result.objective
     problem = result.problem
     options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
     residents = list(range(problem.n_residents))
-    priced = lagrangian_bound(problem, options, residents, target=target,
-                              steps=engine.PRICED_STEPS)
+    priced = lagrangian_bound(problem, options, residents, target=target, steps=steps)
     assert priced > lower_bound(problem, options, residents) + 1000
     assert result.summary["bound"] == pytest.approx(priced, rel=1e-9)
 
