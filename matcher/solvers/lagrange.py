@@ -47,7 +47,15 @@ from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.bound import above_share_cost, resident_lower_bound
 from matcher.solvers.team_bound import Prices, best_team
 from matcher.solvers.visit_caps import visit_caps
-from matcher.solvers.volunteer_side import volunteer_side_bound
+from matcher.solvers.volunteer_side import volunteer_side_value
+
+# The residents' prices in the bound priced from the volunteers' side are their best gains
+# at the best prices found scaled by each of these, the best kept: higher volunteer prices
+# make lower resident prices. Generated district seed 1: 578,460 at 1, 581,382 at 1.25 (the
+# best of 1 to 6), 580,980 at 1.5, 579,609 at 2; city seed 1: 11,810,595 at 1, 11,860,068
+# at 1.25, 11,887,766 at 2 (the best of 1 to 6). Subgradient steps on the residents' prices
+# from there found nothing better. Each scale costs 0.3 s on a city.
+VOLUNTEER_SIDE_SCALES = (1.25, 2.0)
 
 
 @dataclass(frozen=True)
@@ -104,9 +112,12 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
         hour_price = np.maximum(0.0, hour_price + step * hours_over)
         place_price = np.maximum(0.0, place_price + step * places_over)
     best = float(steps_taken.best)
-    # The same prices give each resident's gain for the bound priced the other way round,
-    # which sees whole residents in each volunteer's hours and places.
-    best = max(best, volunteer_side_bound(pairs, best_prices))
+    # Multiples of the same prices give each resident's gain, their price in the bound
+    # priced the other way round, which sees whole residents in each volunteer's hours
+    # and places.
+    best = max(best, *(volunteer_side_value(pairs, resident_gains(
+        pairs, Prices(scale * best_prices.hour, scale * best_prices.place)))
+        for scale in VOLUNTEER_SIDE_SCALES))
     if price_teams and teams:
         best = max(best, with_teams_priced(problem, options, pairs, best_prices, team_alone))
     return best - 1e-9 * max(1.0, abs(best))  # rounding in the sums
@@ -156,15 +167,7 @@ def priced_value(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.nda
     """The bound at these prices, and each volunteer's hours and places asked for by the
     residents' choices, less what the volunteer has (the subgradient)."""
     slot = pairs.slot_pair
-    # A visit is worth making while its saving outweighs the price of its hours and what it
-    # adds above the fair share; both grow slot by slot within a pair (loads lightest
-    # first), so the visits made are always the lightest ones.
-    margin = (hour_price[pairs.volunteer[slot]] * pairs.slot_hours - pairs.saving[slot]
-              + pairs.slot_fairness)
-    made = margin < 0
-    gain = np.bincount(slot, weights=np.where(made, margin, 0.0),
-                       minlength=len(pairs.resident))
-    cost = pairs.pair_cost + place_price[pairs.volunteer] + gain
+    cost, made = _priced_costs(pairs, hour_price, place_price)
     value = pairs.constant
     hours_used = np.zeros(pairs.n_volunteers)
     places_used = np.zeros(pairs.n_volunteers)
@@ -181,6 +184,30 @@ def priced_value(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.nda
                                  minlength=pairs.n_volunteers)
     value -= float(hour_price @ pairs.hours + place_price @ pairs.places)
     return value, hours_used - pairs.hours, places_used - pairs.places
+
+
+def _priced_costs(pairs: PricedPairs, hour_price: np.ndarray, place_price: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's least cost at these prices, and which of its visits (slots) it makes."""
+    slot = pairs.slot_pair
+    # A visit is worth making while its saving outweighs the price of its hours and what it
+    # adds above the fair share; both grow slot by slot within a pair (loads lightest
+    # first), so the visits made are always the lightest ones.
+    margin = (hour_price[pairs.volunteer[slot]] * pairs.slot_hours - pairs.saving[slot]
+              + pairs.slot_fairness)
+    made = margin < 0
+    gain = np.bincount(slot, weights=np.where(made, margin, 0.0),
+                       minlength=len(pairs.resident))
+    return pairs.pair_cost + place_price[pairs.volunteer] + gain, made
+
+
+def resident_gains(pairs: PricedPairs, prices: Prices) -> np.ndarray:
+    """Each one-to-one resident's (in pair order) most saved by one volunteer, their hours
+    and place paid for at `prices`; 0 if no volunteer saves anything."""
+    if not len(pairs.starts):
+        return np.zeros(0)
+    cost, _ = _priced_costs(pairs, prices.hour, prices.place)
+    return np.maximum(-np.minimum.reduceat(cost, pairs.starts), 0.0)
 
 
 def least_in_groups(values: np.ndarray, starts: np.ndarray, group: np.ndarray

@@ -9,9 +9,9 @@ residents whose visits save them most at those prices, exactly within their week
 and places (a small knapsack over their candidate residents). For any prices this bounds
 every roster from below (weak duality). The residents' prices are taken from the priced
 bound's best prices for the volunteers: each resident's best gain at a few multiples of
-those. (At those prices themselves it is never below that bound's one-to-one part, and
-above it where whole residents do not fit a volunteer's hours or places the way fractions
-did; at somewhat higher ones it was higher still.)
+those (`lagrange.lagrangian_bound`). At those prices themselves it is never below that
+bound's one-to-one part, and above it where whole residents do not fit a volunteer's hours
+or places the way fractions did; at somewhat higher ones it was higher still.
 
 Teams keep their alone bound, and the hours and places they would take are left to the
 one-to-one residents: a relaxation, so the bound stays valid, but it does not see teams
@@ -28,45 +28,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.solvers.team_bound import Prices
-
 if TYPE_CHECKING:
     from matcher.solvers.lagrange import PricedPairs
 
 
-# The residents' prices are their best gains at the priced bound's prices scaled by each of
-# these, the best kept: higher volunteer prices make lower resident prices. Generated
-# district seed 1: 578,460 at 1, 581,382 at 1.25 (the best of 1 to 6), 580,980 at 1.5,
-# 579,609 at 2; city seed 1: 11,810,595 at 1, 11,860,068 at 1.25, 11,887,766 at 2 (the
-# best of 1 to 6). Subgradient steps on the residents' prices from there found nothing
-# better. Each scale costs 0.3 s on a city.
-PRICE_SCALES = (1.25, 2.0)
-
-
-def volunteer_side_bound(pairs: PricedPairs, prices: Prices) -> float:
-    """The best of `volunteer_side_value` at `prices` scaled by each of `PRICE_SCALES`."""
-    return max(volunteer_side_value(pairs, Prices(scale * prices.hour, scale * prices.place))
-               for scale in PRICE_SCALES)
-
-
-def volunteer_side_value(pairs: PricedPairs, prices: Prices) -> float:
-    """The bound at the residents' best gains at `prices` (see the module's text)."""
+def volunteer_side_value(pairs: PricedPairs, gain: np.ndarray) -> float:
+    """The bound with `gain` (never negative, one per one-to-one resident in pair order,
+    as `lagrange.resident_gains` gives) each resident's price (see the module's text)."""
     if not len(pairs.resident):
         return pairs.constant
-    gain = best_gains(pairs, prices)
     return (pairs.constant - float(gain.sum())
             + sum(_volunteer_choices(pairs, gain[pairs.group])))
-
-
-def best_gains(pairs: PricedPairs, prices: Prices) -> np.ndarray:
-    """Each one-to-one resident's (in pair order) most saved by one volunteer, their hours
-    and place paid for at `prices`; 0 if no volunteer saves anything."""
-    slot = pairs.slot_pair
-    margin = (prices.hour[pairs.volunteer[slot]] * pairs.slot_hours - pairs.saving[slot]
-              + pairs.slot_fairness)
-    made = np.bincount(slot, weights=np.minimum(margin, 0.0), minlength=len(pairs.resident))
-    cost = pairs.pair_cost + prices.place[pairs.volunteer] + made
-    return np.maximum(-np.minimum.reduceat(cost, pairs.starts), 0.0)
 
 
 def _volunteer_choices(pairs: PricedPairs, price: np.ndarray):
