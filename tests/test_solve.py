@@ -14,7 +14,7 @@ from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
 from matcher.cli import main
 from matcher.objective import unserved_cost, volunteer_load_minutes
-from matcher.options import visit_options
+from matcher.options import NeedOptions, visit_options
 from matcher.output import write_folder
 from matcher.problem import MS_PER_HOUR
 from matcher.scenario import read_scenario
@@ -176,6 +176,15 @@ def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
             assert contested is None or contested <= result.objective + 1e-6
 
 
+def proven_optimum(s, **overrides) -> tuple[matcher.Result, NeedOptions] | None:
+    """The roster of `s` CP-SAT proves optimal (10 s limit) and its visit options, or None
+    if it proves none."""
+    result = matcher.solve(s, time_limit_s=10, **overrides)
+    if result.status != "optimal":
+        return None
+    return result, visit_options(result.problem, candidate_pairs(result.problem))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(random_scenarios(residents=(1, 2), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3),
@@ -185,9 +194,9 @@ def test_a_team_alone_bound_stays_below_a_proven_optimum(s, fairness):
     # not dominated by others, with each member's hours, days and skills, and the work
     # above their fair shares; a roster CP-SAT proves optimal never costs less, whatever
     # fairness weighs against a visit.
-    result = matcher.solve(s, time_limit_s=10, fairness=fairness)
-    if result.status == "optimal":
-        options = visit_options(result.problem, candidate_pairs(result.problem))
+    proven = proven_optimum(s, fairness=fairness)
+    if proven is not None:
+        result, options = proven
         residents = range(result.problem.n_residents)
         assert lower_bound(result.problem, options, residents) <= result.objective + 1e-6
         contested = contested_lower_bound(result.problem, options, residents)  # with floors
@@ -211,11 +220,11 @@ def test_a_team_priced_alone_costs_no_more_than_its_optimal_roster_at_those_pric
     # least cost alone is at most what the roster CP-SAT proves optimal costs with its
     # team's places and hours paid at those prices: that roster is one of those the least
     # is taken over. So the priced bound, which sums these, stays valid at any prices.
-    result = matcher.solve(s, time_limit_s=10)
-    if result.status != "optimal":
+    proven = proven_optimum(s)
+    if proven is None:
         return
+    result, options = proven
     problem = result.problem
-    options = visit_options(problem, candidate_pairs(problem))
     prices = random_prices(problem.n_volunteers, seed, price_scale)
     members = [v for _, v in result.solution.pairs]
     hours = volunteer_load_minutes(problem, result.solution) / 60
@@ -235,11 +244,11 @@ def test_the_bound_priced_from_the_volunteers_side_stays_below_a_proven_optimum(
     # hours and places, each resident's price paid for every volunteer after the first:
     # weak duality makes that a bound at any prices, here drawn at random, with residents
     # competing for a few volunteers.
-    result = matcher.solve(s, time_limit_s=10)
-    if result.status != "optimal":
+    proven = proven_optimum(s)
+    if proven is None:
         return
+    result, options = proven
     problem = result.problem
-    options = visit_options(problem, candidate_pairs(problem))
     pairs = priced_pairs(problem, options, range(problem.n_residents))
     prices = random_prices(problem.n_volunteers, seed, price_scale)
     assert volunteer_side_value(pairs, resident_gains(pairs, prices)) <= result.objective + 1e-6
