@@ -2,7 +2,7 @@
 
 From the scenario and a roster folder's CSV files it builds `roster.xlsx` (a workbook for
 coordinators), `roster.html` (a printable A4 page per station with an overview) and
-`calendars/VOLUNTEER_ID.ics` (each volunteer's weekly visits). With `redact=True` the files
+`calendars/VOLUNTEER_ID.ics` (each volunteer's visits in the roster's week). With `redact=True` the files
 that may reach volunteers (the calendars and the page) mask names, name places by station
 only and show health-related services as a home visit; the workbook stays complete.
 

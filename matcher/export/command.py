@@ -18,8 +18,8 @@ def add_export_command(subparsers) -> None:
         "export", help="write a roster as a workbook, a printable page and calendars",
         description="Export a roster folder for coordinators and volunteers: roster.xlsx (one "
         "sheet per station, by volunteer, by day, unmet), roster.html (printable A4 pages) and "
-        "calendars/VOLUNTEER_ID.ics (each volunteer's weekly visits). All files are written "
-        "at once, or none on bad input.")
+        "calendars/VOLUNTEER_ID.ics (each volunteer's visits in the roster's week). All files are "
+        "written at once, or none on bad input.")
     export.add_argument("roster_dir", help="roster folder written by `matcher solve`")
     export.add_argument("--scenario", required=True, metavar="SCENARIO",
                         help="scenario YAML file the roster was made for")

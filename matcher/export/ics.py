@@ -1,10 +1,16 @@
-"""calendars/VOLUNTEER_ID.ics: each volunteer's weekly visits as recurring calendar events.
+"""calendars/VOLUNTEER_ID.ics: each volunteer's visits in the roster's week as calendar events.
 
 Times are local to Tangshan and written with TZID Asia/Shanghai, with the zone defined in the
 file itself (UTC+8, no daylight saving since 1991) so that any calendar reads it the same way
-without a time-zone database. Each event repeats weekly from its day in the roster's week.
-A UID is a hash of the ids of the resident, service, day and volunteer only: importing next
-week's calendar updates an unchanged visit instead of adding a second copy.
+without a time-zone database.
+
+A roster is for the week of `week_of`, so each event is one visit on its date in that week,
+not a series. A weekly series would outlive the roster: importing a later roster's calendar
+cannot delete an event it no longer has, so a visit the new roster drops (a child's, say,
+after the pair is ended) would stay in the volunteer's calendar every week. A UID is a hash
+of the week and the ids of the resident, service, day and volunteer only: importing the same
+week's calendar again (after a re-solve) updates an unchanged visit instead of adding a second
+copy, and each week's visits are events of their own.
 
 These files are handed to volunteers: they name a place only by the resident's station (or
 "the resident's home"), never an address, and with redaction they mask names and show health
@@ -80,21 +86,22 @@ def _event(scenario: Scenario, naming: Naming, volunteer_id: str, visit: VisitRo
     service = naming.service(visit.service)
     area = naming.area(visit.resident)
     event = Event()
-    event.add("uid", event_uid(visit, volunteer_id))
+    event.add("uid", event_uid(scenario.week_of, visit, volunteer_id))
     event.add("dtstamp", stamp)
     # Naive local times with an explicit TZID: the zone is defined in this file (VTIMEZONE).
     event.add("dtstart", start, parameters={"TZID": TZID})
     event.add("dtend", end, parameters={"TZID": TZID})
-    event.add("rrule", {"freq": "weekly"})
     event.add("summary", f"{service} · {resident} · {area}")
     event.add("location", area)
     event.add("description", "\n".join(_details(naming, volunteer_id, visit)))
     return event
 
 
-def event_uid(visit: VisitRow, volunteer_id: str) -> str:
-    """A UID made from the ids alone, hashed so that it names no service (which may be a health one)."""
-    key = "\x1f".join((visit.resident, visit.service, DAYS[visit.day], volunteer_id))
+def event_uid(week_of: dt.date, visit: VisitRow, volunteer_id: str) -> str:
+    """A UID made from the week and the ids alone, hashed so that it names no service (which
+    may be a health one)."""
+    key = "\x1f".join((week_of.isoformat(), visit.resident, visit.service, DAYS[visit.day],
+                         volunteer_id))
     return f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}@{UID_DOMAIN}"
 
 
