@@ -227,6 +227,29 @@ def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path
 
 
 @needs_fork
+def test_a_part_on_the_workers_stopped_before_its_repairs_starts_no_priced_bound(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+    monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
+    monkeypatch.setattr(engine, "INTEGER_BOUND_PAIRS", 50)
+    monkeypatch.setattr(teams, "BLOCK", 10)
+    scenario = read_scenario(STATION)
+    stop = StopFlag()
+    messages = []
+
+    def progress(message: str) -> None:
+        messages.append(message)
+        if message.startswith("teams chosen"):
+            stop.stop("interrupted")  # as Ctrl-C would, once the teams are chosen
+
+    result = matcher.solve(scenario, stop=stop, time_limit_s=10, workers=2, progress=progress)
+    assert result.status == "interrupted"
+    assert check_roster(scenario, result.write(tmp_path / "roster")) == []
+    assert any(m.startswith("teams chosen") for m in messages)
+    assert not any(m.startswith("priced bound on another process") for m in messages)
+
+
+@needs_fork
 def test_parts_side_by_side_not_finished_in_time_keep_the_greedy_roster(tmp_path,
                                                                        twin_stations):
     scenario = read_scenario(twin_stations)

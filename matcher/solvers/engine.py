@@ -653,7 +653,8 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         alone_bounds = None  # stopped: not worth working out here
     else:
         alone_bounds = {r: resident_lower_bound(problem, options, r) for r in part}
-    if beside is not None and alone_bounds is not None:
+    if beside is not None and alone_bounds is not None and not stop.reason:
+        # Once stopped, the bound would only be given up: no process is forked for it.
         beside.start(solution, alone_bounds, say)
     solution, best, search_cut = _improve(
         problem, options, part, solution, best, params, steps.rounds, deadline, say, stop,
