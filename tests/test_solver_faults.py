@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 from pathlib import Path
 
 import pytest
@@ -57,13 +58,17 @@ class FaultySolver(cp_model.CpSolver):
 
 @pytest.mark.parametrize("always, calls", [(False, 2), (True, 3)])
 def test_a_hinted_model_that_fails_is_solved_again_without_symmetries_then_without_hint(
-        always, calls):
+        always, calls, caplog):
     model, x = small_hinted_model()
     solver = FaultySolver(always)
-    assert solve_hinted(solver, model) == cp_model.OPTIMAL
+    with caplog.at_level(logging.WARNING, logger="matcher.solvers.cpsat"):
+        assert solve_hinted(solver, model) == cp_model.OPTIMAL
     assert solver.Value(x) == 3  # read through the caller's own model
     assert solver.calls == calls
     assert model.Proto().has_solution_hint()
+    # Each retry is said, with the fault, so that a roster that differs can be traced to it.
+    assert len(caplog.records) == calls - 1
+    assert all("absl::btree_map::at" in record.getMessage() for record in caplog.records)
 
 
 class BrokenSolver(cp_model.CpSolver):

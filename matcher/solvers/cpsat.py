@@ -20,6 +20,7 @@ exactly by `matcher.objective` afterwards.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import time
 from collections import defaultdict
@@ -33,6 +34,7 @@ from matcher.options import NeedOptions, Option
 from matcher.problem import MS_PER_HOUR, MS_PER_MINUTE, Problem
 from matcher.solution import Solution, Visit
 
+LOG = logging.getLogger(__name__)
 SCALE = 1000  # model units per objective unit
 # CP-SAT's deterministic work units per second of wall-clock limit. Stopping on work rather
 # than on the clock makes the search repeatable; the clock remains the safety net.
@@ -400,13 +402,17 @@ def solve_hinted(solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
     hint. The same model always takes the same path, so rosters still repeat."""
     try:
         return solver.Solve(model)
-    except IndexError:
+    except IndexError as fault:
         if not model.Proto().has_solution_hint():
             raise
+        # Said, so that a roster that differs from another run's can be traced to it.
+        LOG.warning("CP-SAT presolve failed on a hinted model (%s); solving it again "
+                    "without symmetry detection", fault)
     solver.parameters.symmetry_level = 0
     try:
         return solver.Solve(model)
-    except IndexError:
+    except IndexError as fault:
+        LOG.warning("CP-SAT presolve failed again (%s); solving it without its hint", fault)
         # Variables keep their indices in the copy, so the caller reads the solver's
         # values through its own model as before.
         unhinted = cp_model.CpModel()
