@@ -47,7 +47,7 @@ from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.bound import above_share_cost, resident_lower_bound
 from matcher.solvers.team_bound import Prices, best_team
 from matcher.solvers.visit_caps import visit_caps
-from matcher.solvers.volunteer_side import volunteer_side_value
+from matcher.solvers.volunteer_side import running_within, volunteer_side_value
 
 # The residents' prices in the bound priced from the volunteers' side are their best gains
 # at the best prices found scaled by each of these, the best kept: higher volunteer prices
@@ -249,9 +249,8 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     by_load = np.lexsort((slot_load, slot_pair))
     slot_pair, slot_load = slot_pair[by_load], slot_load[by_load]
     # As many of the lightest visits as the volunteer's hours hold, and as fit in the week.
-    running = np.cumsum(slot_load)
     first = np.searchsorted(slot_pair, slot_pair)
-    within = running - np.where(first > 0, running[first - 1], 0)
+    within = running_within(slot_load, first)
     room = p.volunteer_max_ms
     caps = visit_caps(p, options, rows, row_pair, len(key))
     fits = (within <= room[volunteer[slot_pair]]) & (

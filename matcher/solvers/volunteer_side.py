@@ -50,8 +50,9 @@ def _volunteer_choices(pairs: PricedPairs, price: np.ndarray):
     step = pairs.slot_fairness - pairs.saving[slot]
     first = np.searchsorted(slot, np.arange(len(pairs.resident)))
     last = np.searchsorted(slot, np.arange(len(pairs.resident)), side="right")
-    running_cost = _running_within(step, first, slot)
-    running_hours = _running_within(pairs.slot_hours, first, slot)
+    start = first[slot]
+    running_cost = running_within(step, start)
+    running_hours = running_within(pairs.slot_hours, start)
     best_made = np.zeros(len(pairs.resident))
     has_slots = last > first
     if has_slots.any():
@@ -74,11 +75,11 @@ def _volunteer_choices(pairs: PricedPairs, price: np.ndarray):
         yield _best_choice(options, float(pairs.hours[v]), int(pairs.places[v]))
 
 
-def _running_within(values: np.ndarray, first: np.ndarray, slot: np.ndarray) -> np.ndarray:
-    """Running sums of `values` restarting at each pair's first slot."""
+def running_within(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Running sums of `values` restarting at each run of entries, `start` holding each
+    entry's run's first index (a pair's first slot), in the dtype of `values`."""
     running = np.cumsum(values)
-    start = first[slot]
-    return running - np.where(start > 0, running[start - 1], 0.0)
+    return running - np.where(start > 0, running[start - 1], 0)
 
 
 def _frontier(hours: np.ndarray, costs: np.ndarray) -> list[tuple[float, float]]:
@@ -94,8 +95,8 @@ def _frontier(hours: np.ndarray, costs: np.ndarray) -> list[tuple[float, float]]
 
 def _best_choice(options: list[list[tuple[float, float]]], hours: float, places: int) -> float:
     """The least total cost of at most `places` pairs, one option each, within `hours`."""
-    best_each = sorted((min(c for _, c in pair), min(pair, key=lambda o: o[1])[0])
-                       for pair in options)
+    # A frontier's costs fall as its hours grow: its last option is its cheapest.
+    best_each = sorted((pair[-1][1], pair[-1][0]) for pair in options)
     taken = best_each[:places]
     if sum(h for _, h in taken) <= hours + 1e-9:
         return sum(c for c, _ in taken)  # the best of each, so the least overall
