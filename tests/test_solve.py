@@ -154,8 +154,15 @@ def random_scenarios(draw, residents=(1, 4), volunteers=(0, 5), team_sizes=(1, 2
     return scenario(residents, volunteers, current=current)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+def solved_examples(count: int):
+    """Hypothesis settings for properties that solve each example: no deadline, and slow
+    examples (and the function-scoped fixtures some use) are expected."""
+    return settings(max_examples=count, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow,
+                                           HealthCheck.function_scoped_fixture])
+
+
+@solved_examples(60)
 @given(random_scenarios())
 def test_every_roster_of_a_random_scenario_passes_the_checker(tmp_path, s):
     result = matcher.solve(s, time_limit_s=5)
@@ -185,8 +192,7 @@ def proven_optimum(s, **overrides) -> tuple[matcher.Result, NeedOptions] | None:
     return result, visit_options(result.problem, candidate_pairs(result.problem))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@solved_examples(40)
 @given(random_scenarios(residents=(1, 2), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3),
        st.sampled_from([5.0, 500.0, 100_000.0]))
 def test_a_team_alone_bound_stays_below_a_proven_optimum(s, fairness):
@@ -210,8 +216,7 @@ def random_prices(n_volunteers: int, seed: int, scale: float) -> Prices:
                     for _ in range(2)))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@solved_examples(40)
 @given(random_scenarios(residents=(1, 1), volunteers=(3, 12), team_sizes=(2, 3), most_needs=3),
        st.integers(0, 2**32 - 1), st.sampled_from([1.0, 100.0, 5_000.0]))
 def test_a_team_priced_alone_costs_no_more_than_its_optimal_roster_at_those_prices(
@@ -234,8 +239,7 @@ def test_a_team_priced_alone_costs_no_more_than_its_optimal_roster_at_those_pric
     assert least <= paid + 1e-6
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@solved_examples(40)
 @given(random_scenarios(residents=(2, 5), volunteers=(1, 4), team_sizes=(1, 2)),
        st.integers(0, 2**32 - 1), st.sampled_from([1.0, 300.0, 5_000.0]))
 def test_the_bound_priced_from_the_volunteers_side_stays_below_a_proven_optimum(
@@ -254,8 +258,7 @@ def test_the_bound_priced_from_the_volunteers_side_stays_below_a_proven_optimum(
     assert volunteer_side_value(pairs, resident_gains(pairs, prices)) <= result.objective + 1e-6
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@solved_examples(12)
 @given(random_scenarios(residents=(9, 14), volunteers=(6, 16)))
 def test_a_random_part_too_large_for_one_exact_model_gives_a_valid_roster(tmp_path, s):
     # More residents than one exact model takes: teams, the integer relaxation with its
