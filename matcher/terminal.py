@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+# The clock, not the step budgets, ended some of the solve: its roster depends on the
+# machine's speed and load that moment.
+TIME_LIMIT_ADVICE = ("  cut short by the time limit: a longer --time-limit may do better, "
+                     "and a rerun may differ")
+
 
 def solve_report(result, path: Path) -> str:
     summary = result.summary
@@ -17,6 +22,7 @@ def solve_report(result, path: Path) -> str:
         f"status {summary['status']}, objective {summary['objective']:,.2f}"
         + (f", bound {bound:,.2f}, gap {gap:.2%}" if bound is not None else ", no bound known")
         + f", {summary['solve_seconds']:.1f} s",
+        *([TIME_LIMIT_ADVICE] if summary["status"] == "time limit" else []),
         f"visits scheduled {coverage['visits_scheduled']} of {coverage['visits_demanded']} "
         f"({coverage['visit_coverage']:.1%}); residents fully served "
         f"{coverage['residents_fully_served']} of {coverage['residents']}; team members "

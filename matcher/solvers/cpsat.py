@@ -73,6 +73,9 @@ class PartResult:
     bound: float | None  # valid lower bound on the part's objective, given the fixed rest
     rounds: int
     seconds: float
+    # The wall clock ended a model before its work limit (or left no time for one), so
+    # another run of the same inputs may give another roster.
+    clock_ended: bool = False
 
 
 @dataclass
@@ -93,13 +96,18 @@ def solve_part(problem: Problem, options: NeedOptions, residents, fixed: Solutio
     slack = 0.0
     solution = hint
     status = "unknown"
+    clock_ended = False
     for rounds in range(1, MAX_LAZY_ROUNDS + 1):
         remaining = params.time_limit_s - (time.monotonic() - started)
-        if remaining <= 0.05 or work_left <= 0.01 or (stop is not None and stop.reason):
+        if work_left <= 0.01 or (stop is not None and stop.reason):
+            break
+        if remaining <= 0.05:
+            clock_ended = True
             break
         model = _PartModel(problem, options, sorted(residents), fixed, cuts)
         slack = model.rounding_slack
         result = model.solve(params, remaining, work_left, solution, stop)
+        clock_ended |= model.clock_ended
         if result is None:
             break
         found, status, bound, work_used = result
@@ -109,14 +117,14 @@ def solve_part(problem: Problem, options: NeedOptions, residents, fixed: Solutio
         between, against = model.travel_violations(found)
         if not between and not against:
             return PartResult(found, status, best_bound / SCALE - slack, rounds,
-                              time.monotonic() - started)
+                              time.monotonic() - started, clock_ended)
         cuts.between_options.update(between)
         cuts.against_fixed.update(against)
     # Out of time or rounds: keep only what satisfies every rule.
     safe = _drop_travel_conflicts(problem, fixed, solution)
     bound = best_bound / SCALE - slack if best_bound > -math.inf else None
     return PartResult(safe, "feasible" if safe.visits or safe.pairs else status, bound,
-                      MAX_LAZY_ROUNDS, time.monotonic() - started)
+                      MAX_LAZY_ROUNDS, time.monotonic() - started, clock_ended)
 
 
 class _PartModel:
@@ -127,6 +135,7 @@ class _PartModel:
         self.residents = residents
         self.fixed = fixed
         self.cuts = cuts
+        self.clock_ended = False  # set by `solve`
         self.model = cp_model.CpModel()
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
         self.z: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -336,6 +345,7 @@ class _PartModel:
         if hint is not None:
             self._add_hint(hint)
         solver, code = run_cp_sat(self.model, params, time_limit, work_limit, stop)
+        self.clock_ended = ended_by_clock(solver, code, work_limit, stop)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
@@ -392,6 +402,17 @@ def run_cp_sat(model: cp_model.CpModel, params: SolverParams, time_limit: float,
         if stop is not None:
             stop.active_solver = None
     return solver, code
+
+
+def ended_by_clock(solver: cp_model.CpSolver, code: int, work_limit: float, stop=None) -> bool:
+    """Did the wall clock, rather than the work limit, end this solve unproven? Only then
+    can another run of the same model end elsewhere. CP-SAT ends on its work limit with at
+    least that much work counted; a stop from elsewhere is not the clock's."""
+    if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return False
+    if stop is not None and stop.reason:
+        return False
+    return solver.ResponseProto().deterministic_time < max(0.01, work_limit) * (1 - 1e-6)
 
 
 def solve_hinted(solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:

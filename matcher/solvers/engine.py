@@ -285,7 +285,9 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                             hint=hint.restricted_to(set(part), problem.need_resident), stop=stop)
         bound = max(result.bound if result.bound is not None else -math.inf,
                     lower_bound(problem, options, part))
-        return result.solution, result.status, bound
+        status = (TIME_LIMIT if result.clock_ended and result.status != "optimal"
+                  else result.status)
+        return result.solution, status, bound
     # The bound is worked out within the part's time: after the search, or, for a part on
     # worker processes, its alone bound on the workers at the start and, time allowing,
     # its priced bound after the search. With
@@ -614,8 +616,9 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         teams = choice.teams or _teams_of(greedy)
         planned = {plan.resident: plan.visits for plan in plans
                    if teams.get(plan.resident) == plan.team}
-        solution = _schedule_teams(problem, options, part, teams, planned, params,
-                                   steps.schedule_work, deadline, stop, workers)
+        solution, visits_cut = _schedule_teams(problem, options, part, teams, planned, params,
+                                               steps.schedule_work, deadline, stop, workers)
+        out_of_time |= visits_cut
         bounds = alone.get(lambda: stop.reason is not None) if alone is not None else None
         solution = _fill_teams(problem, solution, teams, options, part)
         best = evaluate(problem, solution).objective
@@ -626,14 +629,20 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         relaxation = (relaxed.result(_waiting(say, stop, "integer relaxation",
                                               f"best roster so far {best:,.1f}"))
                       if relaxed is not None else None)
+        if relaxed is not None and not stop.reason and not (
+                relaxation is not None and relaxation.optimal):
+            # Its own clock ended the relaxation unproven: where it is proved in time (a
+            # faster run), its teams start the search, and the roster may differ.
+            out_of_time = True
         if relaxation is not None and relaxation.optimal:
             # Every group is solved exactly, not only those the greedy pass leaves short:
             # these teams are the optimum's but for the clock, so exact visits for them are
             # most often the roster's optimum, with no search left to do.
-            start = _fill_teams(problem, _schedule_teams(
+            start, visits_cut = _schedule_teams(
                 problem, options, part, relaxation.teams, relaxation.visits, params,
-                steps.schedule_work, deadline, stop, workers, every_group=True),
-                relaxation.teams, options, part)
+                steps.schedule_work, deadline, stop, workers, every_group=True)
+            out_of_time |= visits_cut
+            start = _fill_teams(problem, start, relaxation.teams, options, part)
             value = evaluate(problem, start).objective
             say(f"integer relaxation: bound {relaxation.bound:,.1f}, its teams' roster "
                 f"{value:,.1f}")
@@ -825,8 +834,8 @@ def _teams_of(solution: Solution) -> dict[int, tuple[int, ...]]:
 def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
                     teams: dict[int, tuple[int, ...]], planned: dict[int, int],
                     params: SolverParams, work: float, deadline: float, stop: StopFlag,
-                    workers: Workers, every_group: bool = False) -> Solution:
-    """Days, times and attendees for fixed teams.
+                    workers: Workers, every_group: bool = False) -> tuple[Solution, bool]:
+    """Days, times and attendees for fixed teams, and whether the clock cut any of it short.
 
     The greedy pass places most visits; each group of residents sharing a volunteer where it
     places fewer visits than the teams promised (or, with `every_group`, each group) is
@@ -857,13 +866,18 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
     pieces = _pieces_by_resident(problem, solution)
     changed: set[int] = set()
     better: list[Solution] = []
+    clock_ended = False
     for batch in range(0, len(short), SCHEDULE_BATCH):
-        if stop.reason or time.monotonic() > deadline:
+        if stop.reason:
+            break
+        if time.monotonic() > deadline:
+            clock_ended = True
             break
         tasks = [_GroupTask(group, {r: allowed[r] for r in group}, pieces.of(group),
                             replace(params, work_limit=work_each), deadline)
                  for group in short[batch:batch + SCHEDULE_BATCH]]
-        for task, found in zip(tasks, workers.map(solve, tasks), strict=True):
+        for task, (found, cut) in zip(tasks, workers.map(solve, tasks), strict=True):
+            clock_ended |= cut
             # Groups share no volunteer, so each change is judged and kept on its own.
             change = objective_change(problem, task.piece, found, load)
             if change.value < -1e-9:
@@ -871,10 +885,10 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
                 better.append(found)
                 load = change.load
     if not better:
-        return solution
+        return solution, clock_ended
     kept = solution.without(changed, problem.need_resident)
     return Solution.of(kept.pairs + tuple(p for s in better for p in s.pairs),
-                       kept.visits + tuple(v for s in better for v in s.visits))
+                       kept.visits + tuple(v for s in better for v in s.visits)), clock_ended
 
 
 class _Pieces:
@@ -909,15 +923,17 @@ class _GroupTask:
     deadline: float
 
 
-def _schedule_group(task: _GroupTask, stop: StopFlag | None = None) -> Solution:
-    """The group's best visits with its teams fixed. No other resident shares a volunteer
-    with the group, so the rest of the roster changes nothing here and is not sent."""
+def _schedule_group(task: _GroupTask, stop: StopFlag | None = None) -> tuple[Solution, bool]:
+    """The group's best visits with its teams fixed, and whether the clock cut them short.
+    No other resident shares a volunteer with the group, so the rest of the roster changes
+    nothing here and is not sent."""
     if time.monotonic() >= task.deadline:
-        return task.piece  # out of time: the greedy pass's visits stay
+        return task.piece, True  # out of time: the greedy pass's visits stay
     problem, options = shared_problem()
     params = replace(task.params, time_limit_s=max(0.1, task.deadline - time.monotonic()))
-    return solve_part(problem, options.restricted(task.team, problem), task.group, Solution(),
-                      params, hint=task.piece, stop=stop).solution
+    result = solve_part(problem, options.restricted(task.team, problem), task.group,
+                        Solution(), params, hint=task.piece, stop=stop)
+    return result.solution, result.clock_ended
 
 
 def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: Solution,
@@ -986,11 +1002,11 @@ class _Search:
         self.load = volunteer_load_minutes(problem, solution)
         self.done = np.bincount([v.need for v in solution.visits], minlength=problem.n_needs)
         self.best = best
-        self.cut = False  # stopped by the part's clock
+        self.cut = False  # stopped, or a step cut short, by the part's clock
 
     def step(self, chosen: list[int], nearby: dict[int, list[int]], work: float) -> bool:
         """Re-solve `chosen` over their current volunteers and `nearby` ones. False if the
-        clock or a stop ended the search instead."""
+        clock or a stop ended the search instead (or the clock cut this step short)."""
         # The part's own time, not the whole solve's: other parts still get theirs.
         if self.deadline - time.monotonic() <= 0.2:
             self.cut = True
@@ -1004,6 +1020,9 @@ class _Search:
                          work_limit=work)
         result = solve_part(self.problem, self.options.restricted(allowed, self.problem),
                             chosen, fixed, params, hint=piece, stop=self.stop)
+        # A step the clock cut short is kept (it is valid) but ends the search: the roster
+        # is the clock's from here.
+        self.cut |= result.clock_ended
         # Scored by the change alone: evaluating a whole city's roster at every step would
         # cost more than the step.
         change = objective_change(self.problem, piece, result.solution, self.load)
@@ -1013,7 +1032,7 @@ class _Search:
             self.load = change.load
             np.subtract.at(self.done, [v.need for v in piece.visits], 1)
             np.add.at(self.done, [v.need for v in result.solution.visits], 1)
-        return True
+        return not self.cut
 
 
 def _unmet_above(problem: Problem, done: np.ndarray, floor: np.ndarray) -> np.ndarray:

@@ -24,7 +24,13 @@ from ortools.sat.python import cp_model
 from matcher.objective import fair_share_minutes, preference_misses, unserved_cost
 from matcher.options import NeedOptions, common_starts, days_in_mask
 from matcher.problem import MS_PER_HOUR, MS_PER_MINUTE, Problem
-from matcher.solvers.cpsat import FAIRNESS_UNIT_MS, SCALE, SolverParams, run_cp_sat
+from matcher.solvers.cpsat import (
+    FAIRNESS_UNIT_MS,
+    SCALE,
+    SolverParams,
+    ended_by_clock,
+    run_cp_sat,
+)
 from matcher.solvers.pool import Workers, shared_problem
 from matcher.solvers.priced_start import priced_choice
 
@@ -428,12 +434,11 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
             blocks += len(group)
             rounds += 1
             for chunk, task, result in zip(group, tasks, results, strict=True):
-                if result is None:
-                    all_optimal = False
+                out_of_time |= result.clock_ended
+                all_optimal &= result.optimal
+                if result.picked is None:
                     continue
-                picked, optimal = result
-                all_optimal &= optimal
-                picks = {task.plans[i].resident: task.plans[i] for i in picked}
+                picks = {task.plans[i].resident: task.plans[i] for i in result.picked}
                 for r in chunk:
                     if chosen.get(r) != picks.get(r):
                         changed = True
@@ -593,13 +598,19 @@ def _spatial_order(problem: Problem, residents: list[int]) -> list[int]:
     return sorted(residents, key=key)
 
 
-def _solve_block_on_worker(task: _BlockTask) -> tuple[list[int], bool] | None:
+@dataclass(frozen=True)
+class _BlockPick:
+    picked: list[int] | None  # indices into the block's plans; None if nothing was found
+    optimal: bool
+    clock_ended: bool  # the wall clock ended the model before its work limit
+
+
+def _solve_block_on_worker(task: _BlockTask) -> _BlockPick:
     return _solve_block(shared_problem()[0], task)
 
 
-def _solve_block(problem: Problem, task: _BlockTask,
-                 stop=None) -> tuple[list[int], bool] | None:
-    """The best plans of one block given what the rest takes: indices into `task.plans`."""
+def _solve_block(problem: Problem, task: _BlockTask, stop=None) -> _BlockPick:
+    """The best plans of one block given what the rest takes."""
     plans = task.plans
     model = cp_model.CpModel()
     weights = problem.scenario.config.weights
@@ -633,9 +644,11 @@ def _solve_block(problem: Problem, task: _BlockTask,
         model.AddHint(pick, is_chosen)
     params = SolverParams(time_limit_s=task.seconds, seed=task.seed)
     solver, code = run_cp_sat(model, params, task.seconds, task.work, stop)
+    clock_ended = ended_by_clock(solver, code, task.work, stop)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return [i for i in range(len(plans)) if solver.BooleanValue(picks[i])], code == cp_model.OPTIMAL
+        return _BlockPick(None, False, clock_ended)
+    return _BlockPick([i for i in range(len(plans)) if solver.BooleanValue(picks[i])],
+                      code == cp_model.OPTIMAL, clock_ended)
 
 
 def _floor(value: float) -> int:
