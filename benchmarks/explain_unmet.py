@@ -32,8 +32,8 @@ import matcher
 from matcher.check import check_roster
 from matcher.explain import open_roster, smallest_change, write_trial_roster
 from matcher.explain.words import change_words
+from matcher.reasons import reason_kinds
 from matcher.scenario import read_scenario
-from matcher.whatif.reasons import reason_kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICT = ROOT / "scenarios" / "district" / "scenario.yaml"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from matcher.reasons import reason_kinds
+
 # The clock, not the step budgets, ended some of the solve: its roster depends on the
 # machine's speed and load that moment.
 TIME_LIMIT_ADVICE = ("  cut short by the time limit: a longer --time-limit may do better, "
@@ -30,7 +32,9 @@ def solve_report(result, path: Path) -> str:
         f"travel to visits {terms['distance_km']['value']:,.1f} km; volunteer hours "
         f"{_hours(result):,.1f} (service plus travel)",
     ]
-    reasons = Counter(_reason_kind(reason) for reason in result.unmet["reason"])
+    # By kind, not by sentence: a city's rows have hundreds of distinct counts and windows.
+    reasons = Counter(kind for reason in result.unmet["reason"]
+                      for kind in reason_kinds(reason))
     if reasons:
         lines.append("unmet needs by reason:")
         lines += [f"  {count:>5}  {kind}" for kind, count in reasons.most_common()]
@@ -43,15 +47,3 @@ def _hours(result) -> float:
     from matcher.objective import volunteer_load_minutes
 
     return float(volunteer_load_minutes(result.problem, result.solution).sum() / 60)
-
-
-def _reason_kind(reason: str) -> str:
-    # Reasons start with counts and end with ids; the words between say the kind.
-    first = reason.split(";")[0]
-    head, _, rest = first.partition(": ")
-    kind = rest.split(" (")[0].split(": ")[0] if rest else head
-    for marker in ("the ", "no ", "every ", "only ", "a visit"):
-        if marker in kind:
-            kind = kind[kind.index(marker):]
-            break
-    return kind.strip()

@@ -14,6 +14,7 @@ import pytest
 
 import matcher
 from matcher.check import check_roster
+from matcher.reasons import KNOWN_KINDS, reason_kinds
 from matcher.scenario import read_scenario
 from matcher.whatif import (
     add_compare_command,
@@ -26,7 +27,6 @@ from matcher.whatif import (
     set_volunteer_cap,
     write_scenario_file,
 )
-from matcher.whatif.reasons import KNOWN_KINDS, reason_kinds
 from tests.scenarios import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,7 +235,10 @@ def test_reason_kinds_read_the_fixed_words_of_each_reason():
         "team short: other eligible volunteers busy or full",)
     assert reason_kinds("1 of 1 visits not scheduled: one-to-one care: the resident's team (V1) "
                         "cannot do this need (skills or free time); 5 volunteers who could would "
-                        "mean changing the team") == ("team cannot do this need",)
+                        "mean changing the team") == ("their one volunteer cannot do this need",)
+    assert reason_kinds("1 of 1 visits not scheduled: the team is full: the resident's team "
+                        "(V1, V2) cannot do this need (skills or free time); 3 volunteers who "
+                        "could would mean changing the team") == ("full team cannot do this need",)
     assert reason_kinds("1 of 1 visits not scheduled: no volunteer lives within reach (the "
                         "nearest is 4.2 km away)") == ("nobody within reach",)
     assert reason_kinds("2 of 3 visits not scheduled: 4 new reasons (V1)") == ("N new reasons",)

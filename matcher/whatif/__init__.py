@@ -10,8 +10,8 @@
   set a volunteer cap for everyone, take a base roster as `current`);
 - `writer`: a scenario written back as one inline scenario.yaml;
 - `folder`: a roster folder read for comparison;
-- `reasons`: unmet reasons sorted into kinds;
-- `compare`: the comparison of two roster folders;
+- `compare`: the comparison of two roster folders (unmet reasons by kind, from
+  `matcher.reasons`);
 - `report`: the comparison as a terminal table or Markdown;
 - `commands`: the `matcher variant` and `matcher compare` subcommands;
 - `compare_plot`: the comparison as bar charts (`matcher compare --plot`);

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from matcher.problem import haversine_km
+from matcher.reasons import reason_kinds
 from matcher.scenario.model import Scenario
 from matcher.whatif.folder import RosterFolder, read_roster_folder
-from matcher.whatif.reasons import reason_kinds
 
 KEPT, REMOVED, NEW = "kept", "removed", "new"
 PAIR_COLUMNS = ("resident_id", "resident_name", "volunteer_id", "volunteer_name", "station_id",

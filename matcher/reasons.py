@@ -1,4 +1,5 @@
-"""Unmet reasons sorted into a few kinds, so two rosters can be compared kind by kind.
+"""Unmet reasons sorted into a few kinds: the solve summary counts them, and two rosters are
+compared kind by kind.
 
 A reason in unmet.csv is a sentence with counts and ids ("1 of 2 visits not scheduled: the
 3 eligible volunteers are taken: V000012 4.0/4.0 h, ..."); the kind is read from the fixed
@@ -29,7 +30,8 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("is free for", "nobody free during the windows"),
     ("free on only", "too few distinct days free"),
     ("volunteers together but only", "too few volunteers for a joint visit"),
-    ("cannot do this need", "team cannot do this need"),
+    ("one-to-one care", "their one volunteer cannot do this need"),
+    ("cannot do this need", "full team cannot do this need"),
     ("other eligible volunteers", "team short: other eligible volunteers busy or full"),
     ("volunteers are taken", "eligible volunteers taken"),
     ("volunteer is taken", "eligible volunteers taken"),
