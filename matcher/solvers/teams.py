@@ -600,7 +600,7 @@ def _spatial_order(problem: Problem, residents: list[int]) -> list[int]:
 
 @dataclass(frozen=True)
 class _BlockPick:
-    picked: list[int] | None  # indices into the block's plans; None if nothing was found
+    picked: tuple[int, ...] | None  # indices into the block's plans; None if none was found
     optimal: bool
     clock_ended: bool  # the wall clock ended the model before its work limit
 
@@ -647,7 +647,7 @@ def _solve_block(problem: Problem, task: _BlockTask, stop=None) -> _BlockPick:
     clock_ended = ended_by_clock(solver, code, task.work, stop)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _BlockPick(None, False, clock_ended)
-    return _BlockPick([i for i in range(len(plans)) if solver.BooleanValue(picks[i])],
+    return _BlockPick(tuple(i for i in range(len(plans)) if solver.BooleanValue(picks[i])),
                       code == cp_model.OPTIMAL, clock_ended)
 
 
