@@ -12,6 +12,8 @@ wording shows up as itself rather than vanishing into "other".
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 # The team reason is appended after "; ". Window lists and other clauses inside a reason
 # use "; " too, so the split is made only where the team sentence starts.
@@ -46,6 +48,11 @@ def reason_kinds(reason: str) -> tuple[str, ...]:
     """The kinds of one unmet row's reason, visits first, then the team (if either)."""
     return tuple(_kind(part) for part in _TEAM_PART.split(reason.strip(), maxsplit=1)
                  if part.strip())
+
+
+def kind_counts(reasons: Iterable[str]) -> Counter:
+    """Rows of unmet.csv by kind: each row counts once under each kind its reason gives."""
+    return Counter(kind for reason in reasons for kind in reason_kinds(reason))
 
 
 def _kind(part: str) -> str:

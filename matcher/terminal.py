@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from matcher.reasons import reason_kinds
+from matcher.reasons import kind_counts
 
 # The clock, not the step budgets, ended some of the solve: its roster depends on the
 # machine's speed and load that moment.
@@ -33,8 +32,7 @@ def solve_report(result, path: Path) -> str:
         f"{_hours(result):,.1f} (service plus travel)",
     ]
     # By kind, not by sentence: a city's rows have hundreds of distinct counts and windows.
-    reasons = Counter(kind for reason in result.unmet["reason"]
-                      for kind in reason_kinds(reason))
+    reasons = kind_counts(result.unmet["reason"])
     if reasons:
         lines.append("unmet needs by reason:")
         lines += [f"  {count:>5}  {kind}" for kind, count in reasons.most_common()]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.problem import haversine_km
-from matcher.reasons import reason_kinds
+from matcher.reasons import kind_counts
 from matcher.scenario.model import Scenario
 from matcher.whatif.folder import RosterFolder, read_roster_folder
 
@@ -263,8 +263,7 @@ def _residents_changed(pairs: pd.DataFrame) -> pd.DataFrame:
 # -- unmet reasons -------------------------------------------------------------------------
 
 def _unmet_by_reason(a: RosterFolder, b: RosterFolder) -> pd.DataFrame:
-    counts = [Counter(kind for reason in folder.unmet["reason"] for kind in reason_kinds(reason))
-              for folder in (a, b)]
+    counts = [kind_counts(folder.unmet["reason"]) for folder in (a, b)]
     kinds = sorted(set(counts[0]) | set(counts[1]),
                    key=lambda kind: (-max(counts[0][kind], counts[1][kind]), kind))
     rows = [(kind, counts[0][kind], counts[1][kind], counts[1][kind] - counts[0][kind])
