@@ -12,7 +12,7 @@ import matcher
 from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
 from matcher.options import visit_options
-from matcher.solvers.bound import contested_lower_bound, lower_bound
+from matcher.solvers.bound import contested_lower_bound, instant_lower_bound, lower_bound
 from tests.scenarios import BASE_LAT, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,6 +303,27 @@ def test_a_teams_visits_are_counted_on_days_its_members_are_free(service, togeth
     assert unmet <= optimum < unmet + 100  # the rest is fairness
     assert contested[True] == pytest.approx(optimum, abs=SOLVED)
     assert unmet <= alone <= optimum + 1e-6
+
+
+def test_the_instant_bound_counts_what_no_roster_can_avoid():
+    # A team of three (priority 2) with two volunteers who may pair with it, both free on
+    # Monday only, for two escorts a week made together: one escort (2,000) and one member
+    # (600) are missing whoever is chosen, and the current pair with V3, now out of reach,
+    # is dropped (50). The alone bound, which sees the rest, is at least that.
+    need = {"service": "escort", "duration_min": 60, "volunteers_per_visit": 2,
+            "visits_per_week": 2, "windows": ["Mon-Fri 09:00-12:00"]}
+    volunteers = [{"id": "V1", "availability": ["Mon 08:00-20:00"],
+                   "skills": ["first_aid", "rehab"]},
+                  {"id": "V2", "availability": ["Mon 08:00-20:00"]},
+                  {"id": "V3", "lat": BASE_LAT + 1.0}]
+    s = scenario([{"team_size": 3, "priority": 2, "needs": [need]}], volunteers,
+                 current=[("R1", "V3")])
+    optimum, _, alone = bounds(s)
+    problem = matcher.solve(s, method="greedy").problem
+    options = visit_options(problem, candidate_pairs(problem))
+    instant = instant_lower_bound(problem, options, [0])
+    assert instant == pytest.approx(2000 + 600 + 50)
+    assert instant <= alone <= optimum + 1e-6
 
 
 def test_whole_residents_in_a_volunteers_hours_lift_the_priced_bound_to_the_optimum():

@@ -15,7 +15,7 @@ from matcher.objective import evaluate, unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
 from matcher.solvers import engine, teams
-from matcher.solvers.bound import lower_bound
+from matcher.solvers.bound import instant_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import StopFlag
 from matcher.solvers.greedy import greedy_roster
@@ -200,15 +200,21 @@ def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes()
 
 
-@needs_fork
-def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path, monkeypatch):
-    # The sizes from which a part takes the city's path, made small enough for a station:
-    # its alone bound is found on the workers, and its priced bound on another process
-    # while its repairs run, its steps sized by the roster before them.
+@pytest.fixture
+def city_path(monkeypatch):
+    """The sizes from which a part takes the city's path, made small enough for the
+    bundled station: candidate teams and alone bound on the workers, the priced bound on
+    another process beside the repairs."""
     monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
     monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
     monkeypatch.setattr(engine, "INTEGER_BOUND_PAIRS", 50)
     monkeypatch.setattr(teams, "BLOCK", 10)
+
+
+@needs_fork
+def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path, city_path):
+    # The priced bound is worked out on another process while the repairs run, its steps
+    # sized by the roster before them.
     scenario = read_scenario(STATION)
     messages = []
     result = matcher.solve(scenario, time_limit_s=10, workers=2, progress=messages.append)
@@ -230,11 +236,7 @@ def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path
 
 @needs_fork
 def test_a_part_on_the_workers_stopped_before_its_repairs_starts_no_priced_bound(
-        tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
-    monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
-    monkeypatch.setattr(engine, "INTEGER_BOUND_PAIRS", 50)
-    monkeypatch.setattr(teams, "BLOCK", 10)
+        tmp_path, city_path):
     scenario = read_scenario(STATION)
     stop = StopFlag()
     messages = []
@@ -249,6 +251,38 @@ def test_a_part_on_the_workers_stopped_before_its_repairs_starts_no_priced_bound
     assert check_roster(scenario, result.write(tmp_path / "roster")) == []
     assert any(m.startswith("teams chosen") for m in messages)
     assert not any(m.startswith("priced bound on another process") for m in messages)
+
+
+@needs_fork
+def test_a_part_on_the_workers_stopped_before_its_team_choice_keeps_the_greedy_roster(
+        tmp_path, monkeypatch, city_path):
+    # Ctrl-C while a city's greedy roster is made: nothing better has been found, so that
+    # roster is kept at once, with no team choice or visits set after the stop, and the
+    # bound is the workers' alone bound if it came in time, else the instant bound.
+    scenario = read_scenario(STATION)
+    stop = StopFlag()
+    made = engine.greedy_roster
+
+    def greedy_then_stop(*args):
+        roster = made(*args)
+        stop.stop("interrupted")
+        return roster
+
+    monkeypatch.setattr(engine, "greedy_roster", greedy_then_stop)
+    messages = []
+    result = matcher.solve(scenario, stop=stop, time_limit_s=10, workers=2,
+                           progress=messages.append)
+    assert result.status == "interrupted"
+    assert check_roster(scenario, result.write(tmp_path / "roster")) == []
+    monkeypatch.undo()
+    assert result.solution == matcher.solve(scenario, method="greedy").solution
+    assert not any(m.startswith(("teams chosen", "priced bound")) for m in messages)
+    problem = result.problem
+    options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
+    residents = list(range(problem.n_residents))
+    assert result.summary["bound"] in (
+        pytest.approx(instant_lower_bound(problem, options, residents)),
+        pytest.approx(lower_bound(problem, options, residents)))
 
 
 @needs_fork

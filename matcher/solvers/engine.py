@@ -54,6 +54,7 @@ from matcher.solvers.bound import (
     Relaxation,
     contested_lower_bound,
     contested_relaxation,
+    instant_lower_bound,
     lower_bound,
     resident_lower_bound,
 )
@@ -255,9 +256,10 @@ def solve_problem(problem: Problem, params: SolverParams, *, hint: Solution | No
             statuses.append(status)
         else:
             # Out of time or interrupted: the parts not reached still get the quick greedy
-            # roster rather than none at all.
+            # roster rather than none at all, and the instant bound (the alone bounds of a
+            # city take 8-14 s, which a stopped run should not make anyone wait for).
             part_solution = greedy_roster(problem, options, part)
-            bound = lower_bound(problem, options, part)
+            bound = instant_lower_bound(problem, options, part)
         solution = solution.merged(part_solution)
         bound_total += bound
     evaluation = evaluate(problem, solution)
@@ -337,7 +339,11 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
         return solution, status, max(bound if bound is not None else -math.inf,
                                      float(sum(alone.values())) if alone is not None
                                      else lower_bound(problem, options, part))
-    if bound is None:
+    if bound is None and alone_early:
+        # The workers' alone bounds did not come (a stop, or a clock past the part's time):
+        # worked out here, they would hold a city's roster back for 8-14 s.
+        bound = instant_lower_bound(problem, options, part)
+    elif bound is None:
         bound, alone = _part_bound(problem, options, part, pairs, bound_seconds, alone)
     if beside is not None:
         priced = beside.result(stop, say)
@@ -622,23 +628,37 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         steps = _steps_for(params.steps_s, len(part), _pair_count(options, part),
                            workers.count, alone_early,
                            beside.repair_seconds if beside is not None else 0.0)
-        choice = choose_teams(problem, plans, part,
-                              replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
-                              max_rounds=steps.blocks, hint=hint_teams, stop=stop,
-                              workers=workers, block_work=steps.block_work)
-        teams = choice.teams or _teams_of(greedy)
-        planned = {plan.resident: plan.visits for plan in plans
-                   if teams.get(plan.resident) == plan.team}
-        solution, visits_cut = _schedule_teams(problem, options, part, teams, planned, params,
-                                               steps.schedule_work, deadline, stop, workers)
-        out_of_time |= visits_cut
-        bounds = alone.get(lambda: stop.reason is not None) if alone is not None else None
-        solution = _fill_teams(problem, solution, teams, options, part)
+        choice = None
+        if stop.reason:
+            # Stopped before any team was chosen: the greedy roster is the best so far, and
+            # setting the visits of a priced start would keep the user waiting (6 s on a
+            # city) for a roster nobody asked to wait for.
+            solution = greedy
+        else:
+            choice = choose_teams(
+                problem, plans, part,
+                replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
+                max_rounds=steps.blocks, hint=hint_teams, stop=stop, workers=workers,
+                block_work=steps.block_work)
+            teams = choice.teams or _teams_of(greedy)
+            planned = {plan.resident: plan.visits for plan in plans
+                       if teams.get(plan.resident) == plan.team}
+            solution, visits_cut = _schedule_teams(problem, options, part, teams, planned,
+                                                   params, steps.schedule_work, deadline,
+                                                   stop, workers)
+            out_of_time |= visits_cut
+            solution = _fill_teams(problem, solution, teams, options, part)
+        # The alone bounds are waited for no longer than the part's time or a stop: if they
+        # are not in by then, the part reports the instant bound (see `_solve_one`).
+        bounds = (alone.get(lambda: stop.reason is not None or time.monotonic() > deadline)
+                  if alone is not None else None)
+        out_of_time |= alone is not None and bounds is None and not stop.reason
         best = evaluate(problem, solution).objective
         if greedy_value < best:
             solution, best = greedy, greedy_value
-        say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
-            f"objective {best:,.1f}")
+        if choice is not None:
+            say(f"teams chosen ({choice.status}, {choice.blocks} blocks) and visits set: "
+                f"objective {best:,.1f}")
         relaxation = (relaxed.result(_waiting(say, stop, "integer relaxation",
                                               f"best roster so far {best:,.1f}"))
                       if relaxed is not None else None)
@@ -682,7 +702,7 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         problem, options, part, solution, best, params, steps.rounds, deadline, say, stop,
         None if reach is None else reach + others, alone_bounds,
         steps.repairs + steps.repairs_beside)
-    out_of_time |= choice.status == TIME_LIMIT or search_cut
+    out_of_time |= (choice is not None and choice.status == TIME_LIMIT) or search_cut
     status = TIME_LIMIT if out_of_time else "feasible"
     if proven is not None:
         return (solution, "optimal" if _meets(best - others, reach) else status, proven,
@@ -961,6 +981,8 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
     who could serve them (`REPAIR_VOLUNTEERS`), in order of what their unmet visits cost
     above their alone bounds.
     It ends early once the roster meets the proven `bound`: nothing is left to gain."""
+    if stop.reason:
+        return solution, best, False
     rng = np.random.default_rng(params.seed)
     tree = cKDTree(unit_vectors(problem.resident_lat[part], problem.resident_lon[part]))
     part_array = np.array(part)
