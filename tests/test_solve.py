@@ -313,7 +313,7 @@ def test_a_part_out_of_its_own_time_does_not_stop_the_whole_solve():
     plans = [plan for r in residents for plan in resident_plans(problem, options, r)]
     stop = StopFlag()
     choice = choose_teams(problem, plans, residents, SolverParams(time_limit_s=0.0),
-                          max_rounds=10, stop=stop)
+                          max_blocks=10, stop=stop)
     assert choice.status == "time limit" and choice.blocks == 0
     assert stop.reason is None
 

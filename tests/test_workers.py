@@ -74,23 +74,30 @@ def _by_resident(plans):
     return found
 
 
-def test_blocks_side_by_side_share_no_volunteer_and_each_block_comes_once(station):
+def test_a_block_waits_for_every_earlier_block_sharing_a_volunteer_and_only_those(station):
     _, _, residents, plans = station
     by_resident = _by_resident(plans)
     chunks = [residents[i:i + 8] for i in range(0, len(residents), 8)]
-    groups = teams._side_by_side(chunks, by_resident, 2)
-    assert sorted(map(tuple, (c for g in groups for c in g))) == sorted(map(tuple, chunks))
-    assert any(len(group) == 2 for group in groups)
-    for group in groups:
-        used = [{v for r in chunk for p in by_resident.get(r, []) for v in p.team}
-                for chunk in group]
-        if len(used) == 2:
-            assert used[0].isdisjoint(used[1])
-    # Blocks of one station all share volunteers: none of them may run side by side.
-    one_station = teams._side_by_side(chunks[:len(chunks) // 2], by_resident, 2)
-    assert all(len(group) == 1 for group in one_station)
-    # One worker: the blocks in map order, one at a time, as before.
-    assert teams._side_by_side(chunks, by_resident, 1) == [[chunk] for chunk in chunks]
+    blocks = teams._interleaved(chunks, 2)
+    assert sorted(map(tuple, blocks)) == sorted(map(tuple, chunks))
+    assert teams._interleaved(chunks, 1) == chunks  # one worker: map order
+    used = [{v for r in block for p in by_resident.get(r, []) for v in p.team}
+            for block in blocks]
+    waits_for = teams._earlier_sharing_a_volunteer(blocks, by_resident)
+    for i in range(len(blocks)):
+        # Done before block i starts: those it waits for, and what they waited for.
+        before, todo = set(), list(waits_for[i])
+        while todo:
+            j = todo.pop()
+            if j not in before:
+                before.add(j)
+                todo.extend(waits_for[j])
+        sharing = {j for j in range(i) if not used[i].isdisjoint(used[j])}
+        assert sharing <= before
+        assert all(j < i and not used[i].isdisjoint(used[j]) for j in waits_for[i])
+    # Blocks of the two stations share no volunteer: each block of the second station in
+    # turn waits for none of the first's, so the two run side by side.
+    assert any(not waits for waits in waits_for[1:])
 
 
 @needs_fork
@@ -101,10 +108,10 @@ def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(sta
     params = SolverParams(time_limit_s=60.0)
     with workers_for(problem, options, 2) as pool:
         assert pool.count == 2
-        forked = teams.choose_teams(problem, plans, residents, params, max_rounds=40,
+        forked = teams.choose_teams(problem, plans, residents, params, max_blocks=40,
                                     workers=pool)
     with workers_for(problem, options, 1):
-        here = teams.choose_teams(problem, plans, residents, params, max_rounds=40,
+        here = teams.choose_teams(problem, plans, residents, params, max_blocks=40,
                                   workers=Workers(count=2))  # every call here, in order
     assert forked.blocks == here.blocks >= 10  # every block of a pass at least
     assert forked.teams == here.teams
@@ -152,7 +159,7 @@ def test_visits_of_chosen_teams_set_on_workers_equal_those_set_here(station):
     problem, options, residents, plans = station
     params = SolverParams(time_limit_s=60.0)
     with workers_for(problem, options, 1):
-        choice = teams.choose_teams(problem, plans, residents, params, max_rounds=10)
+        choice = teams.choose_teams(problem, plans, residents, params, max_blocks=10)
     # Every team promised one more visit than its plan: every group counts as short and
     # has its visits set by CP-SAT.
     planned = {p.resident: p.visits + 1 for p in plans
@@ -318,9 +325,8 @@ def test_when_the_budget_cannot_reach_every_block_the_most_to_gain_go_first(stat
     by_resident = _by_resident(plans)
     chosen, _ = teams._greedy_plans(problem, by_resident, residents, {})
     chunks = [residents[i:i + 8] for i in range(0, len(residents), 8)]
-    groups = teams._side_by_side(chunks, by_resident, 1)
-    ordered = teams._most_to_gain_first(problem, groups, by_resident, chosen)
-    assert sorted(map(str, ordered)) == sorted(map(str, groups))
+    ordered = teams._most_to_gain_first(problem, chunks, by_resident, chosen)
+    assert sorted(map(str, ordered)) == sorted(map(str, chunks))
 
     def shortfall(r):
         best = min([p.cost for p in by_resident.get(r, [])] + [unserved_cost(problem, [r])])
@@ -328,7 +334,7 @@ def test_when_the_budget_cannot_reach_every_block_the_most_to_gain_go_first(stat
         assert held >= best - 1e-9  # nobody holds better than their own best
         return held - best
 
-    gains = [sum(shortfall(r) for chunk in group for r in chunk) for group in ordered]
+    gains = [sum(shortfall(r) for r in block) for block in ordered]
     assert gains == sorted(gains, reverse=True) and gains[0] > gains[-1]
 
 

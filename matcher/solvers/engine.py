@@ -152,9 +152,12 @@ FINISH_SECONDS_PER_RESIDENT = 0.15e-3  # the greedy pass of the chosen teams, an
 START_SECONDS_PER_RESIDENT = 0.15e-3  # the team choice's priced start (city: 2.0 s)
 STEPS_MARGIN = 0.03  # of the budget
 UNCOUNTED_MARGIN = 0.08  # of the uncounted work's estimate, which is the less certain
-# Blocks solved side by side on workers wait for the slower one and for the hand-over: a
-# round of them costs this much more than one block alone (measured on the city preset).
-SIDE_BY_SIDE_COST = 1.2
+# Blocks on workers: each starts once the blocks before it that share a volunteer with it
+# are done, so the workers stay busy, and w of them take this times 1/w of one block each.
+# City preset, seed 1: 140 blocks took 12.5 s on 2 workers (17.7 s of solving in all, with
+# the alone bound on them at first); solved in pairs, each pair waiting for its slower
+# block, they took 14.7 s, and a pair was costed 1.2 blocks.
+SIDE_BY_SIDE_COST = 1.0
 STALL_ROUNDS = 150  # LNS steps without improvement before a part is left as it is
 # A part this large on its own has its candidate teams found and its blocks chosen on the
 # workers. Blocks of a smaller part (a district of 1,000) nearly all share volunteers, so
@@ -540,7 +543,7 @@ def _bound_seconds(pairs: int, budget: float) -> float:
 
 def _workers_of_part(part: list[int], params: SolverParams) -> int:
     """Worker processes a part's own search uses: only a part large enough has pieces
-    (blocks of distant residents) that can run side by side."""
+    (blocks of distant residents) that can run at once."""
     if len(part) >= PARALLEL_RESIDENTS and params.workers > 1 and can_fork():
         return params.workers
     return 1
@@ -638,7 +641,7 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
             choice = choose_teams(
                 problem, plans, part,
                 replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
-                max_rounds=steps.blocks, hint=hint_teams, stop=stop, workers=workers,
+                max_blocks=steps.blocks, hint=hint_teams, stop=stop, workers=workers,
                 block_work=steps.block_work)
             teams = choice.teams or _teams_of(greedy)
             planned = {plan.resident: plan.visits for plan in plans
@@ -737,7 +740,7 @@ def _meets(objective: float, bound: float | None) -> bool:
 
 @dataclass(frozen=True)
 class _Steps:
-    blocks: int  # rounds of block models in the team choice
+    blocks: int  # block models in the team choice
     schedule_work: float  # CP-SAT work for setting the visits of the chosen teams
     rounds: int  # neighbourhood search steps
     block_work: float = BLOCK_WORK  # CP-SAT work of one block model
@@ -759,10 +762,10 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
     shares = BLOCK_SHARE + SEARCH_SHARE + SCHEDULE_SHARE
     counted = max(0.0, min(budget, (budget * (1 - STEPS_MARGIN)
                                     - uncounted * (1 + UNCOUNTED_MARGIN)) / shares))
-    round_cost = SECONDS_PER_BLOCK * (SIDE_BY_SIDE_COST if workers > 1 else 1.0)
-    blocks = int(BLOCK_SHARE * counted / round_cost)
+    block_cost = SECONDS_PER_BLOCK * (SIDE_BY_SIDE_COST / workers if workers > 1 else 1.0)
+    blocks = int(BLOCK_SHARE * counted / block_cost)
     rounds = int(SEARCH_SHARE * counted / SECONDS_PER_ROUND)
-    if blocks * BLOCK * workers < residents:
+    if blocks * BLOCK < residents:
         # Not even one pass of blocks: most residents would keep their first team. A block
         # re-chooses 48 teams at once where a search step re-solves 12 residents, so the
         # search's time goes to blocks (on the city preset: 0.1 % from 12 search steps),
@@ -770,7 +773,7 @@ def _steps_for(budget: float, residents: int, pairs: int, workers: int,
         # worth is kept for repairs of the residents most short (city preset, seed 1: the
         # two steps found nothing, 32 repairs 17,932 in 1.3 s).
         blocks = int((BLOCK_SHARE * counted + SEARCH_SHARE * counted
-                      - 2 * SECONDS_PER_ROUND) / (BROAD_BLOCK_SHARE * round_cost))
+                      - 2 * SECONDS_PER_ROUND) / (BROAD_BLOCK_SHARE * block_cost))
         return _Steps(max(4, blocks), SCHEDULE_SHARE * WORK_PER_SECOND * counted, 0,
                       BROAD_BLOCK_SHARE * BLOCK_WORK,
                       int(2 * SECONDS_PER_ROUND / SECONDS_PER_REPAIR),

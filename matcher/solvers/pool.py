@@ -39,6 +39,18 @@ class Workers:
         self._pool = pool
         self.count = count
 
+    @property
+    def forked(self) -> bool:
+        """Whether calls run on worker processes (else here, one after the other)."""
+        return self._pool is not None
+
+    def start(self, function: Callable, item: Any, done: Callable[[Any], None]) -> None:
+        """`function(item)` begun on a worker process; `done` is called, on another
+        thread, with its result or the exception it raised. Only for worker processes."""
+        if self._pool is None:
+            raise ValueError("start needs worker processes")
+        self._pool.apply_async(function, (item,), callback=done, error_callback=done)
+
     def map(self, function: Callable, items: Iterable) -> list:
         items = list(items)
         if self._pool is None or len(items) < 2:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import queue
 import time
 from dataclasses import dataclass
 
@@ -378,7 +379,7 @@ MAX_PASSES = 3
 
 
 def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], params: SolverParams,
-                 max_rounds: int, hint: dict[int, tuple[int, ...]] | None = None,
+                 max_blocks: int, hint: dict[int, tuple[int, ...]] | None = None,
                  stop=None, workers: Workers | None = None,
                  block_work: float = BLOCK_WORK) -> TeamChoice:
     """At most one plan per resident, volunteers' hours and resident counts respected.
@@ -386,13 +387,12 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     Starts from the best plan each resident can still get, by priority (ranked at prices
     on volunteers' hours and places where that gives the lower total), then re-chooses
     the teams of blocks of neighbouring residents exactly, the rest held fixed, pass after
-    pass while the work budget lasts. Blocks are small enough for CP-SAT to prove each
-    block optimal, which one model of a whole district is not. With several workers, blocks
-    far apart on the map that share no volunteer are solved side by side: neither can
-    change what the other may use, so this is the same as solving them one after another.
-    The budget, `max_rounds`, counts block models solved one after another: blocks solved
-    side by side take the time of one, and count once. Each block model gets `block_work`
-    of CP-SAT's deterministic work.
+    pass while the budget of `max_blocks` block models lasts. Blocks are small enough for
+    CP-SAT to prove each block optimal, which one model of a whole district is not; each
+    gets `block_work` of CP-SAT's deterministic work. With several workers, a block is
+    solved as soon as every block before it that shares a volunteer with it is done, so
+    each block's model is what it would be with the blocks solved one after another, and
+    the teams are the same whatever the number of workers or their speed.
     """
     workers = workers or Workers()
     by_resident: dict[int, list[Plan]] = {}
@@ -400,59 +400,127 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
         by_resident.setdefault(plan.resident, []).append(plan)
     chosen, claims = _start(problem, by_resident, residents, hint or {})
     order = _spatial_order(problem, residents)
-    deadline = time.monotonic() + params.time_limit_s
-    blocks = rounds = 0
-    all_optimal = True
-    out_of_time = False
+    state = _BlockState(chosen, claims, time.monotonic() + params.time_limit_s)
     passes = 0
-    while (rounds < max_rounds and not (stop is not None and stop.reason) and not out_of_time
-           and passes < MAX_PASSES):
+    while (state.solved < max_blocks and not (stop is not None and stop.reason)
+           and not state.out_of_time and passes < MAX_PASSES):
         offset = (BLOCK // 2) * (passes % 2)
         chunks = [order[max(0, i - offset):i - offset + BLOCK]
                   for i in range(0, len(order) + offset, BLOCK)]
-        chunks = [chunk for chunk in chunks if chunk]
-        changed = False
-        groups = _side_by_side(chunks, by_resident, workers.count)
-        if passes == 0 and max_rounds < len(groups):
+        blocks = _interleaved([chunk for chunk in chunks if chunk], workers.count)
+        if passes == 0 and max_blocks < len(blocks):
             # The budget does not reach every block even once (a city's): the blocks whose
             # residents lost most to their neighbours in the teams held now go first.
-            groups = _most_to_gain_first(problem, groups, by_resident, chosen)
-        for group in groups:
-            if rounds >= max_rounds or (stop is not None and stop.reason):
-                break
-            if time.monotonic() >= deadline:
-                # This part's time, not the whole solve's: no stop for the other parts.
-                out_of_time = True
-                break
-            seconds = max(0.1, deadline - time.monotonic())
-            tasks = [_block_task(chunk, by_resident, chosen, claims, seconds, block_work,
-                                 params.seed) for chunk in group]
-            if workers.count > 1:
-                results = workers.map(_solve_block_on_worker, tasks)
-            else:
-                results = [_solve_block(problem, task, stop) for task in tasks]
-            blocks += len(group)
-            rounds += 1
-            for chunk, task, result in zip(group, tasks, results, strict=True):
-                out_of_time |= result.clock_ended
-                all_optimal &= result.optimal
-                if result.picked is None:
-                    continue
-                picks = {task.plans[i].resident: task.plans[i] for i in result.picked}
-                for r in chunk:
-                    if chosen.get(r) != picks.get(r):
-                        changed = True
-                    claims.replace(chosen.get(r), picks.get(r))
-                    if r in picks:
-                        chosen[r] = picks[r]
-                    else:
-                        chosen.pop(r, None)
+            blocks = _most_to_gain_first(problem, blocks, by_resident, chosen)
+        state.changed = False
+        _solve_blocks(problem, blocks[:max_blocks - state.solved], by_resident, state,
+                      _BlockSettings(block_work, params.seed), workers, stop)
         passes += 1
-        if not changed:
+        if not state.changed:
             break
     teams = {r: plan.team for r, plan in chosen.items()}
-    status = TIME_LIMIT if out_of_time else "blocks optimal" if all_optimal else "feasible"
-    return TeamChoice(teams, status, blocks)
+    status = (TIME_LIMIT if state.out_of_time
+              else "blocks optimal" if state.all_optimal else "feasible")
+    return TeamChoice(teams, status, state.solved)
+
+
+@dataclass
+class _BlockState:
+    """The team choice as blocks are solved: what is chosen, and how the solving went."""
+
+    chosen: dict[int, Plan]
+    claims: _Claims
+    deadline: float  # the part's, not the whole solve's: no stop for the other parts
+    solved: int = 0
+    changed: bool = False
+    all_optimal: bool = True
+    out_of_time: bool = False
+
+    def apply(self, block: list[int], task: _BlockTask, result: _BlockPick) -> None:
+        self.solved += 1
+        self.out_of_time |= result.clock_ended
+        self.all_optimal &= result.optimal
+        if result.picked is None:
+            return
+        picks = {task.plans[i].resident: task.plans[i] for i in result.picked}
+        for r in block:
+            if self.chosen.get(r) != picks.get(r):
+                self.changed = True
+            self.claims.replace(self.chosen.get(r), picks.get(r))
+            if r in picks:
+                self.chosen[r] = picks[r]
+            else:
+                self.chosen.pop(r, None)
+
+
+@dataclass(frozen=True)
+class _BlockSettings:
+    work: float  # CP-SAT deterministic work of one block model
+    seed: int
+
+
+def _solve_blocks(problem: Problem, blocks: list[list[int]], by_resident: dict[int, list[Plan]],
+                  state: _BlockState, settings: _BlockSettings, workers: Workers, stop) -> None:
+    """Solve `blocks` as if one after another in order, each from the teams the blocks
+    before it chose, until the part's time runs out or the solve is stopped. On worker
+    processes, a block starts once every earlier block sharing a volunteer with it is done:
+    the others cannot change what it may use (its task reads only its plans' volunteers)."""
+    def task_of(block: list[int]) -> _BlockTask:
+        seconds = max(0.1, state.deadline - time.monotonic())
+        return _block_task(block, by_resident, state.chosen, state.claims, seconds,
+                           settings.work, settings.seed)
+
+    def may_start() -> bool:
+        if stop is not None and stop.reason:
+            return False
+        state.out_of_time |= time.monotonic() >= state.deadline
+        return not state.out_of_time
+
+    if not workers.forked:
+        for block in blocks:
+            if not may_start():
+                return
+            task = task_of(block)
+            state.apply(block, task, _solve_block(problem, task, stop))
+        return
+    waits_for = _earlier_sharing_a_volunteer(blocks, by_resident)
+    done: set[int] = set()
+    waiting = list(range(len(blocks)))
+    running: dict[int, _BlockTask] = {}
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    while waiting or running:
+        if waiting and not may_start():
+            waiting = []  # those running finish; their results are kept
+        # One more than the workers, so a worker that finishes has its next block at once.
+        for i in [i for i in waiting if waits_for[i] <= done][:workers.count + 1 - len(running)]:
+            running[i] = task_of(blocks[i])
+            waiting.remove(i)
+            workers.start(_solve_block_on_worker, running[i],
+                          lambda result, i=i: finished.put((i, result)))
+        if not running:
+            continue
+        try:
+            i, result = finished.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if isinstance(result, BaseException):
+            raise result
+        state.apply(blocks[i], running.pop(i), result)
+        done.add(i)
+
+
+def _earlier_sharing_a_volunteer(blocks: list[list[int]],
+                                 by_resident: dict[int, list[Plan]]) -> list[set[int]]:
+    """For each block, the last block before it with a plan using each of its plans'
+    volunteers: once those are done, so is every earlier block sharing a volunteer with it
+    (each of those shares that volunteer with the last one, which waited for it)."""
+    last: dict[int, int] = {}
+    found = []
+    for i, block in enumerate(blocks):
+        volunteers = {v for r in block for plan in by_resident.get(r, []) for v in plan.team}
+        found.append({last[v] for v in volunteers if v in last})
+        last.update(dict.fromkeys(volunteers, i))
+    return found
 
 
 class _Claims:
@@ -505,32 +573,20 @@ def _block_task(block: list[int], by_resident: dict[int, list[Plan]], chosen: di
     return _BlockTask(plans, load, count, flags, seconds, work, seed)
 
 
-def _side_by_side(chunks: list[list[int]], by_resident: dict[int, list[Plan]],
-                  width: int) -> list[list[list[int]]]:
-    """Groups of blocks to solve at once: the i-th block of each of `width` stretches of the
-    map, if no two of them share a volunteer; otherwise those blocks one at a time."""
-    if width < 2:
-        return [[chunk] for chunk in chunks]
-    stretch = math.ceil(len(chunks) / width)
-    volunteers = [{v for r in chunk for plan in by_resident.get(r, []) for v in plan.team}
-                  for chunk in chunks]
-    groups = []
-    for i in range(stretch):
-        members = [i + k * stretch for k in range(width) if i + k * stretch < len(chunks)]
-        disjoint = all(volunteers[a].isdisjoint(volunteers[b])
-                       for a, b in itertools.combinations(members, 2))
-        if disjoint:
-            groups.append([chunks[m] for m in members])
-        else:
-            groups.extend([chunks[m]] for m in members)
-    return groups
+def _interleaved(chunks: list[list[int]], width: int) -> list[list[int]]:
+    """Blocks in map order, or, for `width` workers, the i-th block of each of `width`
+    stretches of the map in turn: blocks far apart share no volunteer, so the workers can
+    solve them at once."""
+    stretch = math.ceil(len(chunks) / max(width, 1))
+    return [chunks[i + k * stretch] for i in range(stretch) for k in range(width)
+            if i + k * stretch < len(chunks)]
 
 
-def _most_to_gain_first(problem: Problem, groups: list[list[list[int]]],
+def _most_to_gain_first(problem: Problem, blocks: list[list[int]],
                         by_resident: dict[int, list[Plan]],
-                        chosen: dict[int, Plan]) -> list[list[list[int]]]:
-    """Groups of blocks, those whose residents are furthest from their own best plans
-    first (map order among equals). A resident at their best plan has nothing to gain
+                        chosen: dict[int, Plan]) -> list[list[int]]:
+    """Blocks, those whose residents are furthest from their own best plans first (in
+    the order given among equals). A resident at their best plan has nothing to gain
     from a block; one who got a worse team, or none, because a neighbour took the
     volunteers, has."""
     def shortfall(r: int) -> float:
@@ -539,9 +595,9 @@ def _most_to_gain_first(problem: Problem, groups: list[list[list[int]]],
         held = chosen[r].cost if r in chosen else empty
         return held - best
 
-    gains = [sum(shortfall(r) for chunk in group for r in chunk) for group in groups]
-    order = sorted(range(len(groups)), key=lambda i: (-gains[i], i))
-    return [groups[i] for i in order]
+    gains = [sum(shortfall(r) for r in block) for block in blocks]
+    order = sorted(range(len(blocks)), key=lambda i: (-gains[i], i))
+    return [blocks[i] for i in order]
 
 
 def _start(problem: Problem, by_resident: dict[int, list[Plan]], residents: list[int],
