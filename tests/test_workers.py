@@ -117,6 +117,21 @@ def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(sta
     assert forked.teams == here.teams
 
 
+def _failing_block(task):
+    raise RuntimeError("block model failed")
+
+
+@needs_fork
+def test_a_block_that_fails_on_a_worker_fails_the_team_choice_at_once(station, monkeypatch):
+    problem, options, residents, plans = station
+    monkeypatch.setattr(teams, "BLOCK", 8)
+    monkeypatch.setattr(teams, "_solve_block_on_worker", _failing_block)
+    with workers_for(problem, options, 2) as pool, pytest.raises(RuntimeError,
+                                                                match="block model failed"):
+        teams.choose_teams(problem, plans, residents, SolverParams(time_limit_s=60.0),
+                           max_blocks=40, workers=pool)
+
+
 @needs_fork
 def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_stations):
     problem, options, residents, plans = station
