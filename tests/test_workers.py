@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -251,8 +252,12 @@ def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path
     problem = result.problem
     options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
     residents = list(range(problem.n_residents))
-    priced = lagrangian_bound(problem, options, residents, target=target, steps=steps)
+    seen = []
+    priced = lagrangian_bound(problem, options, residents, target=target, steps=steps,
+                              found=seen.append)
     assert priced > lower_bound(problem, options, residents) + 1000
+    # The bounds told on the way rise, and the teams priced last may lift the end higher.
+    assert seen == sorted(seen) and len(seen) > 1 and seen[-1] <= priced
     assert result.summary["bound"] == pytest.approx(priced, rel=1e-9)
 
 
@@ -305,6 +310,29 @@ def test_a_part_on_the_workers_stopped_before_its_team_choice_keeps_the_greedy_r
     assert result.summary["bound"] in (
         pytest.approx(instant_lower_bound(problem, options, residents)),
         pytest.approx(lower_bound(problem, options, residents)))
+
+
+def _found_then_slow(problem, options, part, target, *, found, **settings):
+    found(123.0)  # a valid bound on the way; the rest takes longer than the part's time
+    time.sleep(60)
+    return 456.0
+
+
+@needs_fork
+def test_a_priced_bound_given_up_at_the_limit_keeps_the_best_it_had_found(station,
+                                                                          monkeypatch):
+    problem, options, residents, _ = station
+    monkeypatch.setattr(engine, "lagrangian_bound", _found_then_slow)
+    monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
+    beside = engine._PricedBeside(problem, options, residents,
+                                  engine._pair_count(options, residents),
+                                  time.monotonic() + 1.0)
+    messages = []
+    beside.start(greedy_roster(problem, options, residents), {}, messages.append)
+    started = time.monotonic()
+    assert beside.result(StopFlag(), messages.append) == 123.0
+    assert time.monotonic() - started < 10
+    assert messages[-1] == "priced bound given up: its best so far 123.0 is kept"
 
 
 @needs_fork

@@ -368,7 +368,8 @@ class _PricedBeside:
     them; the bound is valid whatever it is), so it needs nothing the repairs change. It
     prices the teams only if the time left then holds it all, and takes fewer steps where
     it holds only some of them (at least `LEAST_PRICED_STEPS`, or it does not run); it is
-    given up once the part's time has passed, and the alone bound stays."""
+    given up once the part's time has passed, keeping the best bound it had found (each
+    step's is valid), or else the alone bound."""
 
     def __init__(self, problem: Problem, options: NeedOptions, part: list[int], pairs: int,
                  deadline: float):
@@ -376,6 +377,9 @@ class _PricedBeside:
         self.pairs, self.deadline = pairs, deadline
         self.team_pairs = _team_pair_count(problem, options, part)
         self._running: Background | None = None
+        # The best bound the forked process has found so far, kept if it is given up.
+        self._so_far = (multiprocessing.get_context("fork").Value("d", -math.inf)
+                        if can_fork() else None)
 
     @property
     def seconds(self) -> float:
@@ -403,15 +407,26 @@ class _PricedBeside:
             f"{target:,.3f}")
         self._running = Background(
             functools.partial(lagrangian_bound, steps=steps, alone=alone,
-                              price_teams=_priced_seconds(self.pairs, self.team_pairs) < left),
+                              price_teams=_priced_seconds(self.pairs, self.team_pairs) < left,
+                              found=self._record),
             self.problem, self.options, self.part, target)
 
+    def _record(self, bound: float) -> None:
+        if self._so_far is not None:  # in the forked process: shared memory
+            self._so_far.value = bound
+
     def result(self, stop: StopFlag, say: Progress) -> float | None:
+        """The bound, or, given up (the part's time passed, or a stop), the best it had
+        found (on a slow run, its subgradient steps without the teams priced), or None."""
         if self._running is None:
             return None
-        return self._running.result(_waiting(
+        value = self._running.result(_waiting(
             say, stop, "priced bound", "the repairs are done",
             give_up=lambda: time.monotonic() > self.deadline))
+        if value is None and self._so_far is not None and self._so_far.value > -math.inf:
+            say(f"priced bound given up: its best so far {self._so_far.value:,.1f} is kept")
+            return self._so_far.value
+        return value
 
 
 def _priced_steps(left: float, seconds: float) -> int:

@@ -36,7 +36,7 @@ the contested program (a district: 100 steps in about 0.6 s).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,12 +83,15 @@ class PricedPairs:
 
 def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: float,
                      steps: int = 100, alone: Mapping[int, float] | None = None,
-                     price_teams: bool = True) -> float:
+                     price_teams: bool = True,
+                     found: Callable[[float], None] = lambda bound: None) -> float:
     """The best bound found in `steps` subgradient steps, the bound priced from the
     volunteers' side at the best prices found, and with `price_teams` the teams priced at
     those prices. `target`, the objective of a roster of these
     residents, only sizes the steps (Polyak's rule). `alone`, the residents' alone bounds
-    where already worked out, saves working out again those of the teams."""
+    where already worked out, saves working out again those of the teams. `found` is told
+    each higher bound on the way, each valid on its own, so that a caller who cannot wait
+    for the end keeps the best so far."""
     teams = [int(r) for r in np.unique(np.asarray(list(residents), dtype=np.int64))
              if problem.resident_team_size[r] != 1]
     team_alone = {r: alone[r] if alone is not None and r in alone
@@ -102,6 +105,7 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
         value, hours_over, places_over = priced_value(pairs, hour_price, place_price)
         if value > steps_taken.best:
             best_prices = Prices(hour_price, place_price)  # the steps make new arrays
+            found(_rounded(value))
         steps_taken.seen(value)
         hours_over = pushing(hour_price, hours_over)
         places_over = pushing(place_price, places_over)
@@ -118,9 +122,15 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
     best = max(best, *(volunteer_side_value(pairs, resident_gains(
         pairs, Prices(scale * best_prices.hour, scale * best_prices.place)))
         for scale in VOLUNTEER_SIDE_SCALES))
+    found(_rounded(best))
     if price_teams and teams:
         best = max(best, with_teams_priced(problem, options, pairs, best_prices, team_alone))
-    return best - 1e-9 * max(1.0, abs(best))  # rounding in the sums
+    return _rounded(best)
+
+
+def _rounded(bound: float) -> float:
+    """A bound less an allowance for rounding in its sums."""
+    return bound - 1e-9 * max(1.0, abs(bound))
 
 
 def with_teams_priced(problem: Problem, options: NeedOptions, pairs: PricedPairs,
