@@ -118,6 +118,17 @@ def test_team_choice_on_two_workers_equals_the_same_blocks_one_after_another(sta
     assert forked.teams == here.teams
 
 
+def test_the_team_choice_says_how_many_blocks_are_done(station, monkeypatch):
+    problem, _, residents, plans = station
+    monkeypatch.setattr(teams, "BLOCK", 8)
+    monkeypatch.setattr(teams, "REPORT_SECONDS", 0.0)  # a line after every block
+    lines = []
+    choice = teams.choose_teams(problem, plans, residents, SolverParams(time_limit_s=60.0),
+                                max_blocks=12, say=lines.append)
+    assert choice.blocks == 12
+    assert lines == [f"  team choice: {n} of 12 blocks re-chosen" for n in range(1, 13)]
+
+
 def _failing_block(task):
     raise RuntimeError("block model failed")
 

@@ -83,6 +83,7 @@ RELAXATION_SECONDS = 45.0
 RELAXATION_SHARE_BESIDE, RELAXATION_SHARE = 0.75, 0.7
 RELAXATION_FLOOR = 0.25  # of the part's step budget, kept for the search whatever the above
 WAIT_REPORT_SECONDS = 5.0  # between progress lines while waiting for another process
+SEARCH_REPORT_SECONDS = 2.0  # ... and while the search or its repairs run
 BOUND_SHARE = 0.1  # of a part's time, kept for its contested bound
 # The alone bound's cost, kept from a large part's time; most of it is the teams' (city
 # preset, 2.04 M pairs, one core: 3.4-4.2 s for the one-to-one residents and 7.3-9.2 s for
@@ -657,7 +658,7 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
                 problem, plans, part,
                 replace(params, time_limit_s=max(0.5, deadline - time.monotonic())),
                 max_blocks=steps.blocks, hint=hint_teams, stop=stop, workers=workers,
-                block_work=steps.block_work)
+                block_work=steps.block_work, say=say)
             teams = choice.teams or _teams_of(greedy)
             planned = {plan.resident: plan.visits for plan in plans
                        if teams.get(plan.resident) == plan.team}
@@ -1019,6 +1020,10 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
                     REPAIR_WORK):
                 break
             made += 1
+            if time.monotonic() - last_report >= SEARCH_REPORT_SECONDS:
+                last_report = time.monotonic()
+                say(f"  {made:,} of {min(repairs, len(worst)):,} residents re-solved alone: "
+                    f"objective {search.best:,.1f}")
         if made:
             say(f"  {made} residents re-solved alone: objective {search.best:,.1f}")
         # Repairs not needed (fewer residents short than budgeted) go to the search.
@@ -1036,7 +1041,7 @@ def _improve(problem: Problem, options: NeedOptions, part: list[int], solution: 
         before = search.best
         search.step(chosen, nearby, STEP_WORK)
         stalled = 0 if search.best < before else stalled + 1
-        if time.monotonic() - last_report >= 2.0:
+        if time.monotonic() - last_report >= SEARCH_REPORT_SECONDS:
             last_report = time.monotonic()
             say(f"  search round {rounds}: objective {search.best:,.1f}")
     return search.index.solution(), search.best, search.cut

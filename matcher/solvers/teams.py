@@ -17,6 +17,7 @@ import itertools
 import math
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -373,6 +374,7 @@ class TeamChoice:
     blocks: int  # block models solved
 
 
+REPORT_SECONDS = 5.0  # between progress lines of the team choice
 BLOCK = 48  # residents whose teams are re-chosen together in one model
 BLOCK_WORK = 0.08  # CP-SAT deterministic work for one block model
 MAX_PASSES = 3
@@ -381,7 +383,8 @@ MAX_PASSES = 3
 def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], params: SolverParams,
                  max_blocks: int, hint: dict[int, tuple[int, ...]] | None = None,
                  stop=None, workers: Workers | None = None,
-                 block_work: float = BLOCK_WORK) -> TeamChoice:
+                 block_work: float = BLOCK_WORK,
+                 say: Callable[[str], None] = lambda message: None) -> TeamChoice:
     """At most one plan per resident, volunteers' hours and resident counts respected.
 
     Starts from the best plan each resident can still get, by priority (ranked at prices
@@ -392,7 +395,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
     gets `block_work` of CP-SAT's deterministic work. With several workers, a block is
     solved as soon as every block before it that shares a volunteer with it is done, so
     each block's model is what it would be with the blocks solved one after another, and
-    the teams are the same whatever the number of workers or their speed.
+    the teams are the same whatever the number of workers or their speed. `say` is told
+    every few seconds how many blocks are done.
     """
     workers = workers or Workers()
     by_resident: dict[int, list[Plan]] = {}
@@ -400,7 +404,8 @@ def choose_teams(problem: Problem, plans: list[Plan], residents: list[int], para
         by_resident.setdefault(plan.resident, []).append(plan)
     chosen, claims = _start(problem, by_resident, residents, hint or {})
     order = _spatial_order(problem, residents)
-    state = _BlockState(chosen, claims, time.monotonic() + params.time_limit_s)
+    state = _BlockState(chosen, claims, time.monotonic() + params.time_limit_s,
+                        _Reports(say, max_blocks))
     passes = 0
     while (state.solved < max_blocks and not (stop is not None and stop.reason)
            and not state.out_of_time and passes < MAX_PASSES):
@@ -431,6 +436,7 @@ class _BlockState:
     chosen: dict[int, Plan]
     claims: _Claims
     deadline: float  # the part's, not the whole solve's: no stop for the other parts
+    reports: _Reports
     solved: int = 0
     changed: bool = False
     all_optimal: bool = True
@@ -438,6 +444,7 @@ class _BlockState:
 
     def apply(self, block: list[int], task: _BlockTask, result: _BlockPick) -> None:
         self.solved += 1
+        self.reports.blocks_done(self.solved)
         self.out_of_time |= result.clock_ended
         self.all_optimal &= result.optimal
         if result.picked is None:
@@ -451,6 +458,20 @@ class _BlockState:
                 self.chosen[r] = picks[r]
             else:
                 self.chosen.pop(r, None)
+
+
+class _Reports:
+    """A progress line every `REPORT_SECONDS` while blocks are solved, so that a city's
+    team choice (20-30 s) does not look stuck."""
+
+    def __init__(self, say: Callable[[str], None], budget: int):
+        self.say, self.budget = say, budget
+        self.last = time.monotonic()
+
+    def blocks_done(self, solved: int) -> None:
+        if time.monotonic() - self.last >= REPORT_SECONDS:
+            self.last = time.monotonic()
+            self.say(f"  team choice: {solved:,} of {self.budget:,} blocks re-chosen")
 
 
 @dataclass(frozen=True)
