@@ -29,11 +29,10 @@ _SOLVER_KEYS = ("time_limit_s", "workers", "seed")
 # city of 75,000 entities: 1.6 s, its input hash worked out meanwhile on another
 # process); three times that comes off the clock, so that the whole solve keeps its limit.
 REPORT_SECONDS_PER_ENTITY = 0.06e-3
-# The search's step budgets keep back more (15 s of a city's 90): they are sized from
-# the scenario alone, so that the roster does not depend on how long anything took, and
-# the work outside the counted steps, which grows with the scenario, ran 1.5 times its
-# estimate on a slow afternoon (a city's solve took 80 s of its 90). The clock is only the
-# safety net, for a machine slower still.
+# The search's step budgets keep back more (15 s of a city's 90), as margin for a slow
+# machine: they are sized from the scenario alone, so that the roster does not depend on
+# how long anything took, and on a slow afternoon a city's solve took up to 80 s of its
+# 90 even so. The clock is only the safety net, for a machine slower still.
 BUDGET_KEPT_PER_ENTITY = 0.2e-3
 REPORT_SHARE = 0.25  # ... but neither more than this share of the limit
 _WEIGHT_KEYS = TERMS
