@@ -853,11 +853,13 @@ def _fill_teams(problem: Problem, solution: Solution, teams: dict[int, tuple[int
         residents_of[v] = residents_of.get(v, 0) + 1
     current = problem.current_pairs
     for r in sorted(part):
+        have = members.setdefault(r, set())
+        size = int(problem.resident_team_size[r])
         # The chosen team first, then anyone else eligible, nearest first.
-        team = list(teams.get(r, ())) + list(problem_candidates(r))
-        for v in team:
-            have = members.setdefault(r, set())
-            if v in have or len(have) >= int(problem.resident_team_size[r]):
+        for v in itertools.chain(teams.get(r, ()), problem_candidates(r)):
+            if len(have) >= size:
+                break  # full: nobody else can join (a city's residents have ~136 candidates)
+            if v in have:
                 continue
             if residents_of.get(v, 0) >= int(problem.volunteer_max_residents[v]):
                 continue
