@@ -96,7 +96,11 @@ def greedy_roster(problem: Problem, options: NeedOptions, residents=None) -> Sol
     state = _State(problem)
     for r in order:
         for need in problem.needs_of(r):
-            _schedule_need(state, need, r, _NearestFirst(options, need))
+            # A full team takes no one new: only its members' options can be used (a
+            # one-to-one resident's later needs then read one volunteer's, not ~136).
+            full = len(state.team[r]) >= int(problem.resident_team_size[r])
+            _schedule_need(state, need, r,
+                           _NearestFirst(options, need, state.team[r] if full else None))
     return Solution.of(state.pairs, state.visits)
 
 
@@ -108,9 +112,14 @@ class _NearestFirst:
     choices spread over the week instead of all landing on Monday.
     """
 
-    def __init__(self, options: NeedOptions, need: int):
+    def __init__(self, options: NeedOptions, need: int, among: set[int] | None = None):
         self._options = options
-        self._rows = iter(options.rows_of(need))
+        rows = options.rows_of(need)
+        if among is not None:
+            # Only these volunteers' rows, in the same order.
+            rows = np.arange(rows.start, rows.stop, dtype=np.int64)
+            rows = rows[np.isin(options.volunteer[rows], list(among))].tolist()
+        self._rows = iter(rows)
         self._seen: list[Option] = []
         self._first_day = need % 7
 
