@@ -51,6 +51,9 @@ DAYS = 7
 # past it the bound is the next team's cost without them, which is still a lower bound.
 MOST_TEAMS_WITH_HOURS = 200
 TEAMS_PER_CHUNK = 20_000
+# Loads are rounded up to the millisecond (rule H6), so each attendance counted here is
+# one millisecond lighter, in minutes, than its load: never above what a roster pays.
+ROUNDING_MINUTES = 1 / MS_PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -179,8 +182,7 @@ def _fairness_floor(needs: list[_NeedColumns], teams: np.ndarray, made: np.ndarr
         lightest = functools.reduce(np.minimum, [np.where(need.usable[place], need.load[place],
                                                           np.inf) for place in teams.T])
         lightest = np.where(count > 0, lightest, 0.0)
-        # One ms taken off each attendance, as loads are rounded up to it.
-        minutes += need.together * count * np.maximum(lightest - 1 / MS_PER_MINUTE, 0.0)
+        minutes += need.together * count * np.maximum(lightest - ROUNDING_MINUTES, 0.0)
         counted &= -adds[:, column] >= per_minute * need.together * lightest
     above = np.maximum(minutes - sum(fairness.share[place] for place in teams.T), 0.0)
     return np.where(counted, per_minute * above, 0.0)
@@ -257,8 +259,7 @@ def _need_columns(problem: Problem, options: NeedOptions, n: int, candidates: np
     bits = 1 << np.arange(len(asked), dtype=np.int64)
     skills = np.append(
         (problem.volunteer_skills[candidates][:, asked].astype(np.int64) * bits).sum(axis=1), 0)
-    # One millisecond taken off, as loads are rounded up to it (as in `_fairness_floor`).
-    price = np.append(hour_price, 0.0) * (load - 1 / MS_PER_MINUTE) / MINUTES_PER_HOUR
+    price = np.append(hour_price, 0.0) * (load - ROUNDING_MINUTES) / MINUTES_PER_HOUR
     price[~usable] = np.inf
     return _NeedColumns(int(problem.need_visits[n]), int(problem.need_volunteers_per_visit[n]),
                         usable, day_mask, km, load, skills, int(bits.sum()), price)
@@ -364,8 +365,7 @@ def _above_shares(members: list[int], served: tuple[int, ...], needs: list[_Need
         return 0.0
     # A member's hours above the share are at least those of their forced attendances;
     # all members' together, at least those of all attendances above all the shares.
-    # Loads are rounded up to the millisecond: one is taken off each attendance.
-    guard = 1 / MS_PER_MINUTE
+    guard = ROUNDING_MINUTES  # off each attendance
     each = sum(max(0.0, forced[m] - guard * attendances - fairness.share[m]) for m in members)
     together = total - guard * attendances - sum(fairness.share[m] for m in attending)
     return fairness.weight * max(each, together, 0.0) / MINUTES_PER_HOUR
