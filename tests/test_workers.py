@@ -144,6 +144,25 @@ def test_a_block_that_fails_on_a_worker_fails_the_team_choice_at_once(station, m
                            max_blocks=40, workers=pool)
 
 
+def _lost_block(task):
+    time.sleep(60)  # as if its worker were gone: no answer in the part's time
+
+
+@needs_fork
+def test_a_block_lost_on_a_worker_is_given_up_once_the_time_is_past(station, monkeypatch):
+    problem, options, residents, plans = station
+    monkeypatch.setattr(teams, "BLOCK", 8)
+    monkeypatch.setattr(teams, "LATE_BLOCK_SECONDS", 0.5)
+    monkeypatch.setattr(teams, "_solve_block_on_worker", _lost_block)
+    started = time.monotonic()
+    with workers_for(problem, options, 2) as pool:
+        choice = teams.choose_teams(problem, plans, residents, SolverParams(time_limit_s=1.0),
+                                    max_blocks=40, workers=pool)
+    assert time.monotonic() - started < 10
+    assert choice.status == "time limit" and choice.blocks == 0
+    assert choice.teams  # the start's teams are kept
+
+
 @needs_fork
 def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_stations):
     problem, options, residents, plans = station
