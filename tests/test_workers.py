@@ -170,9 +170,26 @@ def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_s
     chunks = [residents[i:i + 7] for i in range(0, len(residents), 7)]
     with workers_for(problem, options, 2) as pool:
         found = pool.submit(engine._plans_of, [(chunk, float("inf")) for chunk in chunks])
-        forked, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag())
+        forked, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag(),
+                                           float("inf"))
     assert not late
     assert forked == plans
+
+
+@needs_fork
+def test_candidate_teams_not_in_by_the_parts_deadline_keep_the_greedy_teams(station,
+                                                                            twin_stations):
+    problem, options, residents, _ = station
+    greedy = matcher.solve(read_scenario(twin_stations), method="greedy").solution
+    greedy_teams = engine._teams_of(greedy)
+    chunks = [residents[i:i + 7] for i in range(0, len(residents), 7)]
+    with workers_for(problem, options, 2) as pool:
+        found = pool.submit(_lost_block, chunks)  # a lost worker: no answer
+        started = time.monotonic()
+        plans, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag(),
+                                          time.monotonic() + 0.5)
+    assert late and time.monotonic() - started < 5
+    assert {p.resident: p.team for p in plans} == greedy_teams
 
 
 def test_chunks_past_their_deadline_keep_the_greedy_teams(station, twin_stations):
@@ -182,7 +199,8 @@ def test_chunks_past_their_deadline_keep_the_greedy_teams(station, twin_stations
     chunks = [residents[:10], residents[10:]]
     with workers_for(problem, options, 1) as here:
         found = here.submit(engine._plans_of, [(chunks[0], float("inf")), (chunks[1], 0.0)])
-        mixed, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag())
+        mixed, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag(),
+                                          float("inf"))
     assert late
     assert [p for p in mixed if p.resident in chunks[0]] == [
         p for p in plans if p.resident in chunks[0]]

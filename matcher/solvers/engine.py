@@ -637,7 +637,8 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         alone = workers.submit(_alone_bounds_of, chunks) if alone_early else None
         greedy = greedy_roster(problem, options, part)
         greedy_value = evaluate(problem, greedy).objective
-        plans, out_of_time = _plans_found(problem, options, chunks, found, greedy, stop)
+        plans, out_of_time = _plans_found(problem, options, chunks, found, greedy, stop,
+                                          deadline)
         say(f"{len(plans):,} candidate teams for {len(part)} residents; greedy roster "
             f"{greedy_value:,.1f}" + (f" ({workers.count} workers)" if workers.count > 1 else ""))
         hint_teams = _teams_of(greedy) | _teams_of(hint)
@@ -806,11 +807,14 @@ def _repairs_beside(beside_s: float, blocks: int) -> int:
 
 
 def _plans_found(problem: Problem, options: NeedOptions, chunks: list[list[int]],
-                 found: Pending, greedy: Solution, stop: StopFlag) -> tuple[list[Plan], bool]:
+                 found: Pending, greedy: Solution, stop: StopFlag,
+                 deadline: float) -> tuple[list[Plan], bool]:
     """Candidate teams of every resident, chunk by chunk. A chunk not begun by its deadline
-    (or any, once the solve is interrupted) keeps the greedy roster's teams as its only
-    plans, so the limit is kept at any size. Says whether that happened."""
-    results = found.get(lambda: stop.reason is not None) or [None] * len(chunks)
+    (or any, once the solve is interrupted, or if they are not all in by the part's
+    `deadline`, a worker lost) keeps the greedy roster's teams as its only plans, so the
+    limit is kept at any size. Says whether that happened."""
+    results = (found.get(lambda: stop.reason is not None or time.monotonic() > deadline)
+               or [None] * len(chunks))
     greedy_teams = _teams_of(greedy)
     plans: list[Plan] = []
     for chunk, chunk_plans in zip(chunks, results, strict=True):
