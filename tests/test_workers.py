@@ -152,7 +152,7 @@ def _lost_block(task):
 def test_a_block_lost_on_a_worker_is_given_up_once_the_time_is_past(station, monkeypatch):
     problem, options, residents, plans = station
     monkeypatch.setattr(teams, "BLOCK", 8)
-    monkeypatch.setattr(teams, "LATE_BLOCK_SECONDS", 0.5)
+    monkeypatch.setattr(teams, "LATE_SECONDS", 0.5)
     monkeypatch.setattr(teams, "_solve_block_on_worker", _lost_block)
     started = time.monotonic()
     with workers_for(problem, options, 2) as pool:
@@ -243,6 +243,25 @@ def test_visits_of_chosen_teams_set_on_workers_equal_those_set_here(station):
     # A group's exact visits replace the greedy pass's only where they are better.
     assert rosters[0] != greedy
     assert evaluate(problem, rosters[0]).objective < evaluate(problem, greedy).objective
+
+
+@needs_fork
+def test_visits_lost_on_a_worker_keep_the_greedy_pass_once_the_time_is_past(station,
+                                                                            monkeypatch):
+    problem, options, residents, plans = station
+    with workers_for(problem, options, 1):
+        choice = teams.choose_teams(problem, plans, residents, SolverParams(time_limit_s=60.0),
+                                    max_blocks=10)
+    monkeypatch.setattr(engine, "LATE_SECONDS", 0.5)
+    monkeypatch.setattr(engine, "_schedule_group", _lost_block)
+    started = time.monotonic()
+    with workers_for(problem, options, 2) as workers:
+        roster, clock_ended = engine._schedule_teams(
+            problem, options, residents, choice.teams, {}, SolverParams(time_limit_s=60.0),
+            5.0, time.monotonic() + 0.5, StopFlag(), workers, every_group=True)
+    assert clock_ended and time.monotonic() - started < 10
+    allowed = {r: choice.teams.get(r, ()) for r in residents}
+    assert roster == greedy_roster(problem, options.restricted(allowed, problem), residents)
 
 
 @needs_fork

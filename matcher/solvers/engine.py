@@ -61,7 +61,14 @@ from matcher.solvers.bound import (
 from matcher.solvers.cpsat import WORK_PER_SECOND, SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.lagrange import lagrangian_bound
-from matcher.solvers.pool import Pending, Workers, can_fork, shared_problem, workers_for
+from matcher.solvers.pool import (
+    LATE_SECONDS,
+    Pending,
+    Workers,
+    can_fork,
+    shared_problem,
+    workers_for,
+)
 from matcher.solvers.roster_index import RosterIndex
 from matcher.solvers.teams import (
     BLOCK,
@@ -934,7 +941,12 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
         tasks = [_GroupTask(group, {r: allowed[r] for r in group}, pieces.of(group),
                             replace(params, work_limit=work_each), deadline)
                  for group in short[batch:batch + SCHEDULE_BATCH]]
-        for task, (found, cut) in zip(tasks, workers.map(solve, tasks), strict=True):
+        results = workers.submit(solve, tasks).get(
+            lambda: time.monotonic() > deadline + LATE_SECONDS)
+        if results is None:  # a worker lost: these groups keep the greedy pass's visits
+            clock_ended = True
+            break
+        for task, (found, cut) in zip(tasks, results, strict=True):
             clock_ended |= cut
             # Groups share no volunteer, so each change is judged and kept on its own.
             change = objective_change(problem, task.piece, found, load)

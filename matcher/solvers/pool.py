@@ -25,6 +25,9 @@ from matcher.options import NeedOptions
 from matcher.problem import Problem
 
 _shared: dict[str, Any] = {}  # the problem and options, in this process and forked workers
+# How long past its deadline a worker's answer is waited for: a task ends by its deadline,
+# so one not back by then is lost (its worker killed, say), and the caller goes on without.
+LATE_SECONDS = 5.0
 
 
 def shared_problem() -> tuple[Problem, NeedOptions]:

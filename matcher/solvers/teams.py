@@ -33,7 +33,7 @@ from matcher.solvers.cpsat import (
     ended_by_clock,
     run_cp_sat,
 )
-from matcher.solvers.pool import Workers, shared_problem
+from matcher.solvers.pool import LATE_SECONDS, Workers, shared_problem
 from matcher.solvers.priced_start import priced_choice
 
 TIME_LIMIT = "time limit"  # status of a search whose own time ran out before its step budget
@@ -375,7 +375,6 @@ class TeamChoice:
 
 
 REPORT_SECONDS = 5.0  # between progress lines of the team choice
-LATE_BLOCK_SECONDS = 5.0  # past the deadline, a block still out on a worker is given up
 BLOCK = 48  # residents whose teams are re-chosen together in one model
 BLOCK_WORK = 0.08  # CP-SAT deterministic work for one block model
 MAX_PASSES = 3
@@ -524,7 +523,7 @@ def _solve_blocks(problem: Problem, blocks: list[list[int]], by_resident: dict[i
         try:
             i, result = finished.get(timeout=0.2)
         except queue.Empty:
-            if time.monotonic() > state.deadline + LATE_BLOCK_SECONDS:
+            if time.monotonic() > state.deadline + LATE_SECONDS:
                 # A block's model ends by the deadline: one not back by now is lost (a
                 # worker killed, say), and the teams chosen so far are kept.
                 state.out_of_time = True
