@@ -925,7 +925,8 @@ def _schedule_teams(problem: Problem, options: NeedOptions, part: list[int],
     short = [group for group in groups if every_group
              or sum(planned.get(r, 0) for r in group) > sum(done.get(r, 0) for r in group)]
     work_each = max(0.05, work / max(1, len(short)))
-    solve = (_schedule_group if workers.count > 1
+    # A stop reaches only the models solved here; on workers each ends by its work limit.
+    solve = (_schedule_group if workers.forked
              else functools.partial(_schedule_group, stop=stop))
     load = volunteer_load_minutes(problem, solution)
     pieces = _pieces_by_resident(problem, solution)
