@@ -22,6 +22,7 @@ from matcher.scenario.config import build_config, check_config, merge_settings
 from matcher.solution import Solution
 from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import Progress, StopFlag, greedy_outcome, solve_problem
+from matcher.solvers.memory_check import check_fits_in_memory
 from matcher.unmet import unmet_needs
 
 _SOLVER_KEYS = ("time_limit_s", "workers", "seed")
@@ -117,8 +118,9 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
         scenario = read_scenario(scenario)
     started = time.monotonic()
     scenario = with_settings(scenario, config, overrides)
-    hashing = Background(input_hash, scenario)
     problem = compile_problem(scenario)
+    check_fits_in_memory(problem)
+    hashing = Background(input_hash, scenario)
     start = _hint_for(problem, hint)
     solver = scenario.config.solver
     limit = float(solver.time_limit_s)
