@@ -47,6 +47,9 @@ class Candidates:
     # Pairs within each volunteer's distance cap, before any other rule (for reports).
     reach_resident: np.ndarray
     reach_volunteer: np.ndarray
+    # Per resident: every eligible volunteer left out is at least this far (km); inf where
+    # every volunteer within reach was looked at (see `pairs_within_reach`).
+    radius_km: np.ndarray
 
     def __len__(self) -> int:
         return len(self.resident)
@@ -65,9 +68,51 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(problem: Problem) -> Candidates:
-    """Every (resident, volunteer) pair that no pair-level hard rule forbids."""
-    residents, volunteers, distance = pairs_within_reach(problem)
-    reach = (residents, volunteers)
+    """Every (resident, volunteer) pair that no pair-level hard rule forbids; for a
+    resident with more volunteers within reach than the scenario can afford (see
+    `nearest_share`), those nearer than its `radius_km`."""
+    reach = pairs_within_reach(problem)
+    candidates, need_served = _eligible(problem, reach)
+    # A resident whose nearest volunteers cannot make some need is looked at whole, so that
+    # every need keeps its options and a reason for one unmet is never "nobody within reach"
+    # while somebody farther is.
+    lacking = np.zeros(problem.n_residents, dtype=bool)
+    lacking[problem.need_resident[~need_served]] = True
+    lacking &= np.isfinite(reach.radius_km)
+    if lacking.any():
+        whole, _ = _eligible(problem, every_pair_of(problem, lacking))
+        candidates = _replaced(candidates, whole, lacking)
+    return candidates
+
+
+def _replaced(candidates: Candidates, whole: Candidates, residents: np.ndarray) -> Candidates:
+    """`candidates` with the pairs of `residents` (a mask) those of `whole`."""
+    def merged(first_r, first_v, second_r, second_v, *more):
+        keep = ~residents[first_r]
+        resident = np.concatenate([first_r[keep], second_r])
+        volunteer = np.concatenate([first_v[keep], second_v])
+        order = np.lexsort((volunteer, resident))
+        return [resident[order], volunteer[order]] + [
+            np.concatenate([a[keep], b])[order] for a, b in zip(more[::2], more[1::2],
+                                                                 strict=True)]
+
+    resident, volunteer, distance, useful = merged(
+        candidates.resident, candidates.volunteer, whole.resident, whole.volunteer,
+        candidates.distance_km, whole.distance_km, candidates.useful, whole.useful)
+    reach_resident, reach_volunteer = merged(candidates.reach_resident,
+                                             candidates.reach_volunteer,
+                                             whole.reach_resident, whole.reach_volunteer)
+    survivors = {rule: np.where(residents, whole.survivors[rule], counts)
+                 for rule, counts in candidates.survivors.items()}
+    return Candidates(resident, volunteer, distance, useful, survivors, candidates.nearest_km,
+                      reach_resident, reach_volunteer,
+                      np.where(residents, np.inf, candidates.radius_km))
+
+
+def _eligible(problem: Problem, reach: Reach) -> tuple[Candidates, np.ndarray]:
+    """The pairs within reach that keep the pair-level rules, and per need whether one of
+    them has the skills and the time for it."""
+    residents, volunteers, distance = reach.resident, reach.volunteer, reach.distance_km
     nearest = _nearest_km(problem)
     survivors: dict[str, np.ndarray] = {}
 
@@ -89,47 +134,161 @@ def candidate_pairs(problem: Problem) -> Candidates:
     keep("gender", (wanted == NO_GENDER) | (wanted == problem.volunteer_gender[volunteers]))
     keep("language", speaks_a_required_language(problem, residents, volunteers))
     # Skills and time are need-level rules: they are counted, but the pairs are kept.
-    skilled, useful = _serves_some_need(problem, residents, volunteers)
+    skilled, useful, need_served = _serves_some_need(problem, residents, volunteers)
     survivors["skills"] = np.bincount(residents[skilled], minlength=problem.n_residents)
     survivors["time"] = np.bincount(residents[useful], minlength=problem.n_residents)
-    return Candidates(residents, volunteers, distance, useful, survivors, nearest, *reach)
+    return Candidates(residents, volunteers, distance, useful, survivors, nearest,
+                      reach.resident, reach.volunteer, reach.radius_km), need_served
 
 
-def pairs_within_reach(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs within each volunteer's own distance cap, sorted by (resident, volunteer).
+@dataclass(frozen=True)
+class Reach:
+    """Pairs within each volunteer's distance cap, sorted by (resident, volunteer); for a
+    resident with `radius_km` finite, only the nearest, up to that far (and its current
+    pairs): every volunteer within reach left out is at least that far."""
+
+    resident: np.ndarray
+    volunteer: np.ndarray
+    distance_km: np.ndarray
+    radius_km: np.ndarray  # per resident; inf where every pair within reach is made
+
+
+def pairs_within_reach(problem: Problem) -> Reach:
+    """Pairs within each volunteer's own distance cap (see `Reach`).
 
     Volunteers are grouped by cap (a handful of distinct values in practice) and each group
     is searched with its own radius, so far fewer pairs are proposed than with the largest
     cap for everyone.
     """
+    radius = np.full(problem.n_residents, np.inf)
     if problem.n_residents == 0 or problem.n_volunteers == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    resident_tree = cKDTree(unit_vectors(problem.resident_lat, problem.resident_lon))
-    found_r, found_v = [], []
-    for group, tree, chord in _volunteers_by_cap(problem):
-        # Tree against tree, answered as arrays: a city's two million pairs never pass
-        # through Python lists.
-        found = resident_tree.sparse_distance_matrix(tree, chord, output_type="ndarray")
-        found_r.append(found["i"].astype(np.int64))
-        found_v.append(group[found["j"]])
-    residents, volunteers = np.concatenate(found_r), np.concatenate(found_v)
+        return Reach(empty, empty, np.zeros(0), radius)
+    points = unit_vectors(problem.resident_lat, problem.resident_lon)
+    groups = list(_volunteers_by_cap(problem))
+    counts = sum(tree.query_ball_point(points, chord, return_length=True)
+                 for _, tree, chord in groups)
+    share = nearest_share(counts, problem.n_residents)
+    nearest_only = counts > share
+    found_r, found_v = _every_pair(points, groups, np.flatnonzero(~nearest_only))
+    if nearest_only.any():
+        residents, volunteers, radius_km = _nearest_in_reach(
+            problem, points, np.flatnonzero(nearest_only), int(share))
+        found_r, found_v = np.r_[found_r, residents], np.r_[found_v, volunteers]
+        radius[nearest_only] = radius_km
+    return _sorted_within_caps(problem, found_r, found_v, radius)
+
+
+def every_pair_of(problem: Problem, residents: np.ndarray) -> Reach:
+    """Every pair within reach of the residents `residents` (a mask)."""
+    points = unit_vectors(problem.resident_lat, problem.resident_lon)
+    found_r, found_v = _every_pair(points, list(_volunteers_by_cap(problem)),
+                                   np.flatnonzero(residents))
+    return _sorted_within_caps(problem, found_r, found_v, np.full(problem.n_residents, np.inf))
+
+
+def _every_pair(points: np.ndarray, groups: list, residents: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of `residents` within reach (a hair more: the chord's slack)."""
+    found_r, found_v = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    if len(residents):
+        resident_tree = cKDTree(points[residents])
+        for group, tree, chord in groups:
+            # Tree against tree, answered as arrays: a city's two million pairs never pass
+            # through Python lists.
+            found = resident_tree.sparse_distance_matrix(tree, chord, output_type="ndarray")
+            found_r.append(residents[found["i"].astype(np.int64)])
+            found_v.append(group[found["j"]])
+    return np.concatenate(found_r), np.concatenate(found_v)
+
+
+def _sorted_within_caps(problem: Problem, residents: np.ndarray, volunteers: np.ndarray,
+                        radius: np.ndarray) -> Reach:
     order = np.lexsort((volunteers, residents))
     residents, volunteers = residents[order], volunteers[order]
     distance = problem.distance_km(residents, volunteers)
     # The chord test has a hair of slack; the exact distance decides.
     mask = distance <= problem.volunteer_max_distance_km[volunteers]
-    return residents[mask], volunteers[mask], distance[mask]
+    return Reach(residents[mask], volunteers[mask], distance[mask], radius)
+
+
+# A scenario may make this many pairs within reach, or this many per resident if more, with
+# every volunteer within reach of every resident: the city preset makes 2.3 M (153 per
+# resident), its 30,000-resident twin 4.6 M. Past that, residents with the most volunteers
+# within reach keep only the nearest: a city of 15,000 residents beside a whole registry of
+# 1.47 M volunteers would make 57 M pairs (tens of gigabytes, and minutes, to solve), where
+# the nearest 200 or so of each are as good as all for a weekly roster.
+LEAST_PAIRS_AFFORDED = 3_000_000
+PAIRS_AFFORDED_PER_RESIDENT = 200
+
+
+def nearest_share(counts: np.ndarray, residents: int) -> float:
+    """How many pairs within reach each resident keeps at most (the nearest): the most
+    such that all residents' pairs stay within what the scenario affords; inf if all of
+    them do."""
+    afforded = max(LEAST_PAIRS_AFFORDED, PAIRS_AFFORDED_PER_RESIDENT * residents)
+    if counts.sum() <= afforded:
+        return np.inf
+    ordered = np.sort(counts)
+    # Kept with a share of ordered[i]: all of the first i+1, ordered[i] for each after.
+    kept = np.cumsum(ordered) + ordered * (len(ordered) - 1 - np.arange(len(ordered)))
+    within = np.flatnonzero(kept <= afforded)
+    if not len(within):
+        return float(max(afforded // max(residents, 1), 1))
+    i = within[-1]
+    # Between ordered[i] and ordered[i+1], every resident past i keeps the same number.
+    spare = (afforded - kept[i]) // (len(ordered) - 1 - i)
+    return float(ordered[i] + spare)
+
+
+def _nearest_in_reach(problem: Problem, points: np.ndarray, residents: np.ndarray,
+                      share: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of `residents`: its `share` nearest volunteers within the largest cap (and
+    the volunteers of its current pairs), and the distance that every volunteer left out is
+    at least (the farthest kept's). Chord lengths order volunteers as their distances do, so only those bounds
+    are worked out as distances. The caller keeps those within each volunteer's own cap."""
+    tree = cKDTree(unit_vectors(problem.volunteer_lat, problem.volunteer_lon))
+    chords, volunteers = tree.query(points[residents], k=share,
+                                    distance_upper_bound=_chord(problem, max(
+                                        problem.volunteer_max_distance_km)))
+    chords = chords.reshape(len(residents), -1)
+    volunteers = volunteers.reshape(len(residents), -1)
+    kept = np.isfinite(chords)
+    # Where all `share` nearest were within reach, more may be as far as the last or
+    # farther.
+    unseen = np.where(kept[:, -1], chords[:, -1], np.inf)
+    rows = np.repeat(residents, kept.sum(axis=1))
+    picked = volunteers[kept]
+    # Current pairs stay candidates, however far within reach: continuity is worth keeping.
+    current = problem.current.astype(np.int64).reshape(-1, 2)
+    row_of = np.full(problem.n_residents, -1)
+    row_of[residents] = np.arange(len(residents))
+    current = current[row_of[current[:, 0]] >= 0]
+    at = row_of[current[:, 0]]
+    new = ~((volunteers[at] == current[:, 1:]) & kept[at]).any(axis=1)
+    rows = np.concatenate([rows, current[new, 0]])
+    picked = np.concatenate([picked, current[new, 1]])
+    return rows, picked, _chord_km(problem, unseen)
+
+
+def _chord_km(problem: Problem, chord: np.ndarray) -> np.ndarray:
+    """The travel distance (km) of a chord length on the unit sphere (inf stays inf), less
+    a hair for rounding: a bound on distances must never be above them."""
+    angle = 2 * np.arcsin(np.minimum(chord, 2.0) / 2)
+    km = angle * EARTH_RADIUS_KM * problem.detour_factor * (1 - 1e-9)
+    return np.where(np.isfinite(chord), km, np.inf)
 
 
 def count_pairs_within_reach(problem: Problem) -> int:
-    """How many pairs `pairs_within_reach` proposes (a hair more: the chord's slack), counted
-    without making them: a fraction of a second where making them takes many seconds."""
+    """How many pairs `pairs_within_reach` proposes (a hair more: the chord's slack; its
+    residents' current pairs aside), counted without making them: a fraction of a second
+    where making them takes seconds."""
     if problem.n_residents == 0 or problem.n_volunteers == 0:
         return 0
-    resident_tree = cKDTree(unit_vectors(problem.resident_lat, problem.resident_lon))
-    return sum(int(resident_tree.count_neighbors(tree, chord))
-               for _, tree, chord in _volunteers_by_cap(problem))
+    points = unit_vectors(problem.resident_lat, problem.resident_lon)
+    counts = sum(tree.query_ball_point(points, chord, return_length=True)
+                 for _, tree, chord in _volunteers_by_cap(problem))
+    return int(np.minimum(counts, nearest_share(counts, problem.n_residents)).sum())
 
 
 def _volunteers_by_cap(problem: Problem):
@@ -139,9 +298,14 @@ def _volunteers_by_cap(problem: Problem):
     for cap in np.unique(caps).tolist():
         group = np.flatnonzero(caps == cap)
         tree = cKDTree(unit_vectors(problem.volunteer_lat[group], problem.volunteer_lon[group]))
-        reach_km = cap / problem.detour_factor
-        chord = 2 * np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) * (1 + 1e-9)
-        yield group, tree, chord
+        yield group, tree, _chord(problem, cap)
+
+
+def _chord(problem: Problem, cap_km: float) -> float:
+    """The chord length on the unit sphere that a distance cap reaches, with a hair of
+    slack (the exact distance decides after)."""
+    reach_km = cap_km / problem.detour_factor
+    return 2 * np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) * (1 + 1e-9)
 
 
 def _nearest_km(problem: Problem) -> np.ndarray:
@@ -162,11 +326,13 @@ def speaks_a_required_language(problem: Problem, residents: np.ndarray,
 
 
 def _serves_some_need(problem: Problem, residents: np.ndarray, volunteers: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pair: whether the volunteer has the skills for at least one need of the resident,
-    and whether for at least one need both the skills and the time fit."""
+    and whether for at least one need both the skills and the time fit; per need, whether
+    some pair fits it."""
     skilled = np.zeros(len(residents), dtype=bool)
     useful = np.zeros(len(residents), dtype=bool)
+    need_served = np.zeros(problem.n_needs, dtype=bool)
     first_need = np.searchsorted(problem.need_resident, np.arange(problem.n_residents))
     need_count = np.bincount(problem.need_resident, minlength=problem.n_residents)
     for k in range(int(need_count.max()) if len(need_count) else 0):
@@ -176,8 +342,10 @@ def _serves_some_need(problem: Problem, residents: np.ndarray, volunteers: np.nd
         skilled[rows[fit]] = True
         # Time is only looked at where the skills fit: it is the costlier test.
         rows, needs = rows[fit], needs[fit]
-        useful[rows[time_fits(problem, needs, volunteers[rows])]] = True
-    return skilled, useful
+        fits = time_fits(problem, needs, volunteers[rows])
+        useful[rows[fits]] = True
+        need_served[needs[fits]] = True
+    return skilled, useful, need_served
 
 
 def skill_fits(problem: Problem, needs: np.ndarray, volunteers: np.ndarray) -> np.ndarray:

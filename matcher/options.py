@@ -56,13 +56,22 @@ class NeedOptions:
 
     def __init__(self, need: np.ndarray, volunteer: np.ndarray, km: np.ndarray,
                  load_ms: np.ndarray, day_mask: np.ndarray, range_id: np.ndarray,
-                 ranges: list[Ranges], n_needs: int, pairs_of_resident: dict[int, list[int]]):
+                 ranges: list[Ranges], n_needs: int, pairs_of_resident: dict[int, list[int]],
+                 radius_km: np.ndarray | None = None):
         self.need, self.volunteer, self.km = need, volunteer, km
         self.load_ms, self.day_mask = load_ms, day_mask
         self.range_id, self.ranges = range_id, ranges  # range_id[row, day] -> ranges, or -1
         self.need_rows = np.searchsorted(need, np.arange(n_needs + 1))
         self.pairs_of_resident = pairs_of_resident
+        # Per resident: its candidates are only the volunteers nearer than this (the rest
+        # at least as far, see `candidates.Reach`); None or inf: every volunteer in reach.
+        self.radius_km = radius_km
         self.by_need = _OptionsByNeed(self)
+
+    def nearest_only(self, resident: int) -> bool:
+        """Whether the resident's candidates leave out volunteers within reach (farther
+        than `radius_km`), so that bounds must allow for them."""
+        return self.radius_km is not None and bool(np.isfinite(self.radius_km[resident]))
 
     def rows_of(self, need: int) -> range:
         return range(int(self.need_rows[need]), int(self.need_rows[need + 1]))
@@ -107,7 +116,7 @@ class NeedOptions:
                  for r, keep in keep_sets.items()}
         return NeedOptions(self.need[rows], self.volunteer[rows], self.km[rows],
                            self.load_ms[rows], self.day_mask[rows], self.range_id[rows],
-                           self.ranges, len(self.need_rows) - 1, pairs)
+                           self.ranges, len(self.need_rows) - 1, pairs, self.radius_km)
 
 
 class _OptionsByNeed(Mapping):
@@ -186,7 +195,8 @@ def visit_options(problem: Problem, candidates: Candidates, residents=None) -> N
     # volunteer), and the sort is stable: they end sorted by need, distance, volunteer.
     order = np.lexsort((km, need))
     return NeedOptions(need[order], volunteer[order], km[order], load_ms[order], day_mask[order],
-                       range_id[order], range_list, problem.n_needs, pairs_of_resident)
+                       range_id[order], range_list, problem.n_needs, pairs_of_resident,
+                       candidates.radius_km)
 
 
 def _pairs_nearest_first(residents: np.ndarray, volunteers: np.ndarray,

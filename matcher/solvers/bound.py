@@ -27,7 +27,42 @@ from matcher.solvers.visit_caps import column_caps
 
 
 def resident_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
-    """The least cost resident r could have with the volunteers all to themselves."""
+    """The least cost resident r could have with the volunteers all to themselves (and, if
+    its candidates are only its nearest volunteers, with those farther too)."""
+    value = _candidates_lower_bound(problem, options, r)
+    if options.nearest_only(r):
+        return min(value, farther_lower_bound(problem, options, r))
+    return value
+
+
+def farther_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
+    """The least cost resident r could have with a volunteer left out of its candidates
+    (one at least `options.radius_km[r]` away, see `candidates.Reach`), counted as if such
+    volunteers were free on every day, held every skill and had hours without end: every
+    place filled at the most a member can save (left-out volunteers are never its current
+    ones, which stay candidates), and every visit made at the least distance an attendee
+    could have: a left-out one's, or for a team the nearest candidate's for that need."""
+    weights = problem.scenario.config.weights
+    priority = int(problem.resident_priority[r])
+    size = int(problem.resident_team_size[r])
+    radius = float(options.radius_km[r])
+    unserved = weights.unmet_visit * priority
+    cost = unserved_cost(problem, [r]) - weights.unmet_member * priority * size
+    if size > 1:
+        # The other places may hold current volunteers, who also spare the churn.
+        cost -= weights.churn * min(size - 1, len(problem.incumbents_of(r)))
+    for n in problem.needs_of(r):
+        rows = options.rows_of(n)
+        nearest = radius if size == 1 or not len(rows) else min(
+            radius, float(options.km[rows].min()))
+        together = int(problem.need_volunteers_per_visit[n])
+        saving = unserved - weights.distance_km * together * nearest
+        cost -= int(problem.need_visits[n]) * max(saving, 0.0)
+    return cost
+
+
+def _candidates_lower_bound(problem: Problem, options: NeedOptions, r: int) -> float:
+    """`resident_lower_bound` over r's candidates alone."""
     if int(problem.resident_team_size[r]) != 1:
         return team_lower_bound(problem, options, r)
     weights = problem.scenario.config.weights
@@ -135,11 +170,15 @@ def instant_lower_bound(problem: Problem, options: NeedOptions, residents) -> fl
     np.add.at(attendees, position, free)
     days = (attendees >= problem.need_volunteers_per_visit[needs, None]).sum(axis=1)
     missing_visits = np.maximum(problem.need_visits[needs] - days, 0)
+    # Volunteers left out of a resident's candidates might make any visit.
+    nearest_only = np.array([options.nearest_only(r) for r in residents.tolist()], dtype=bool)
+    missing_visits[np.isin(problem.need_resident[needs], residents[nearest_only])] = 0
     cost = weights.unmet_visit * float(
         (missing_visits * problem.resident_priority[problem.need_resident[needs]]).sum())
     for r in residents.tolist():
         eligible = options.pairs_of_resident.get(r, [])
-        members = max(int(problem.resident_team_size[r]) - len(eligible), 0)
+        members = 0 if options.nearest_only(r) else max(
+            int(problem.resident_team_size[r]) - len(eligible), 0)
         dropped = len(problem.incumbents_of(r) - set(eligible))
         cost += (weights.unmet_member * int(problem.resident_priority[r]) * members
                  + weights.churn * dropped)
@@ -168,12 +207,18 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
     A real roster is a point of this model at no more than its cost, so its optimum (or,
     solved as a MIP, its proven dual bound) bounds every roster. `integer=True` makes every
     count whole, as in a roster (pairs, visits, attendances), which is tighter and slower.
-    Its bound is None if nothing was proved. Solved to optimality as an integer program,
+    Its bound is None if nothing was proved, or if a resident's candidates leave out
+    farther volunteers. Solved to optimality as an integer program,
     its teams are a good start for the roster: it is the roster but for the clock.
     `stop` (an engine's stop flag) interrupts the solver on Ctrl-C; what it proved stays.
     """
     from ortools.linear_solver import pywraplp
 
+    nothing = Relaxation(None, {}, {}, False)
+    if any(options.nearest_only(int(r)) for r in residents):
+        # Its program knows only the candidates: farther volunteers left out of them could
+        # do better, so it would bound nothing.
+        return nothing
     solver = pywraplp.Solver.CreateSolver("SCIP" if integer else "GLOP")
     if integer:
         # Ctrl-C is the caller's to handle (it stops the solver through `stop`); SCIP's own
@@ -194,7 +239,6 @@ def contested_relaxation(problem: Problem, options: NeedOptions, residents, *,
             model.add_team(int(r))
     model.add_volunteer_limits()
     solver.Objective().SetMinimization()
-    nothing = Relaxation(None, {}, {}, False)
     if stop is not None and stop.reason:
         return nothing
     if stop is not None:

@@ -293,13 +293,19 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                relax_first: bool = False) -> tuple[Solution, str, float]:
     """One part's roster, status and proven bound. With `relax_first`, a part small enough
     starts with its integer relaxation (see below)."""
+    nearest_only = any(options.nearest_only(r) for r in part)
     if len(part) <= SMALL_PART:
         result = solve_part(problem, options, part, Solution(), params,
                             hint=hint.restricted_to(set(part), problem.need_resident), stop=stop)
-        bound = max(result.bound if result.bound is not None else -math.inf,
-                    lower_bound(problem, options, part))
+        bound = lower_bound(problem, options, part)
         status = (TIME_LIMIT if result.clock_ended and result.status != "optimal"
                   else result.status)
+        if not nearest_only:
+            bound = max(result.bound if result.bound is not None else -math.inf, bound)
+        elif status == "optimal" and not _meets(
+                _part_objective(problem, part, result.solution), bound):
+            # Optimal among the candidates only: farther volunteers were left out of them.
+            status = "feasible"
         return result.solution, status, bound
     # The bound is worked out within the part's time: after the search, or, for a part on
     # worker processes, its alone bound on the workers at the start and, time allowing,
@@ -314,7 +320,7 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
     alone_early = workers > 1 and pairs > CONTESTED_BOUND_PAIRS
     relaxed = None
     steps = params.steps_s
-    if relax_first and pairs <= INTEGER_BOUND_PAIRS:
+    if relax_first and pairs <= INTEGER_BOUND_PAIRS and not nearest_only:
         beside = params.workers > 1 and can_fork()
         share = RELAXATION_SHARE_BESIDE if beside else RELAXATION_SHARE
         seconds = min(RELAXATION_SECONDS, share * params.time_limit_s)

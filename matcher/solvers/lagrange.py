@@ -92,11 +92,18 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
     where already worked out, saves working out again those of the teams. `found` is told
     each higher bound on the way, each valid on its own, so that a caller who cannot wait
     for the end keeps the best so far."""
-    teams = [int(r) for r in np.unique(np.asarray(list(residents), dtype=np.int64))
-             if problem.resident_team_size[r] != 1]
-    team_alone = {r: alone[r] if alone is not None and r in alone
-                  else resident_lower_bound(problem, options, r) for r in teams}
-    pairs = priced_pairs(problem, options, residents, team_alone)
+    # Teams, and residents whose candidates leave out farther volunteers, keep their alone
+    # bound while the prices are sought (see `priced_pairs`).
+    fixed = [int(r) for r in np.unique(np.asarray(list(residents), dtype=np.int64))
+             if problem.resident_team_size[r] != 1 or options.nearest_only(int(r))]
+    fixed_alone = {r: alone[r] if alone is not None and r in alone
+                   else resident_lower_bound(problem, options, r) for r in fixed}
+    pairs = priced_pairs(problem, options, residents, fixed_alone)
+    # Only teams of candidates alone are priced: a team with a farther volunteer on it
+    # has no price to pay for them.
+    team_alone = {r: value for r, value in fixed_alone.items()
+                  if not options.nearest_only(r)}
+    teams = list(team_alone)
     hour_price = np.zeros(pairs.n_volunteers)
     place_price = np.zeros(pairs.n_volunteers)
     best_prices = Prices(hour_price, place_price)
@@ -234,8 +241,13 @@ def priced_pairs(problem: Problem, options: NeedOptions, residents,
     p = problem
     weights = p.scenario.config.weights
     residents = np.unique(np.asarray(list(residents), dtype=np.int64))
-    single = residents[p.resident_team_size[residents] == 1]
-    teams = residents[p.resident_team_size[residents] != 1]
+    # A resident whose candidates leave out farther volunteers is fixed at its alone bound
+    # as the teams are (it counts those): they might take no hours or places of anybody
+    # priced here.
+    fixed = (p.resident_team_size[residents] != 1) | np.array(
+        [options.nearest_only(int(r)) for r in residents], dtype=bool)
+    single = residents[~fixed]
+    teams = residents[fixed]
     n_volunteers = p.n_volunteers
     lists = [options.pairs_of_resident.get(int(r), []) for r in single]
     resident = np.repeat(single, [len(vs) for vs in lists]).astype(np.int64)

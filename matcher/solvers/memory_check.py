@@ -1,14 +1,15 @@
 """Refuse, before the work starts, a scenario whose solve would not fit in memory.
 
-A solve's memory grows with the (resident, volunteer) pairs within reach: their candidate
+A solve's memory grows with the (resident, volunteer) pairs it makes: their candidate
 pairs, the visit options made of them, and the bound worked out beside the search all hold
 arrays over them. Measured peaks (the search's process and the bound's together): city
-preset, 2.30 M pairs within reach, 2.4 GB (about 1,040 bytes a pair); the same city with
-300,000 volunteers, 11.5 M pairs, 5.6 GB before its search began. A scenario listing a whole
-registry of volunteers (1.47 M near 15,000 residents: 57 M pairs) would need tens of
-gigabytes, and the system would kill the process minutes later with no word said. Counting
-the pairs takes a fraction of a second, so the solve says at once that it cannot be done
-here, and what would make it smaller.
+preset, 2.30 M pairs within reach, 2.4 GB (about 1,040 bytes a pair). Where volunteers are
+many, residents keep only their nearest (`candidates.nearest_share`), so the pairs grow
+with the residents, 200 each past 3 M; without that, a city of 15,000 residents beside a
+registry of 1.47 M volunteers made 57 M pairs and was killed by the system minutes later,
+at 24 GB, with no word said. A scenario with residents enough to need more memory than the
+machine has (about a gigabyte for every 5,000 past 15,000) is refused at once: counting
+the pairs takes a fraction of a second, and the message says what would make it smaller.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from matcher.candidates import count_pairs_within_reach
 from matcher.errors import InputProblem, ScenarioError
 from matcher.problem import Problem
 
-BYTES_PER_PAIR = 1_000  # peak memory of a solve, per pair within reach (measured above)
+BYTES_PER_PAIR = 1_000  # peak memory of a solve, per pair it makes (measured above)
 GIB = 2 ** 30
 MEMINFO = Path("/proc/meminfo")
 
 
 def check_fits_in_memory(problem: Problem, available: int | None = None) -> int:
-    """The pairs within reach; raises `ScenarioError` if solving them would take more
+    """The pairs the solve makes; raises `ScenarioError` if solving them would take more
     memory than is available (`available` bytes; by default what the system reports, and
     no check where it reports nothing)."""
     pairs = count_pairs_within_reach(problem)
@@ -37,10 +38,10 @@ def check_fits_in_memory(problem: Problem, available: int | None = None) -> int:
         raise ScenarioError([InputProblem(
             source, None, None, "volunteers",
             f"{problem.n_volunteers:,} volunteers and {problem.n_residents:,} residents make "
-            f"{pairs / 1e6:.1f} million pairs within reach, whose solve would take about "
+            f"{pairs / 1e6:.1f} million candidate pairs, whose solve would take about "
             f"{needed / GIB:.0f} GiB of memory, and this machine has {available / GIB:.1f} "
-            "GiB free: list only the volunteers who can take part this week, or lower their "
-            "max_distance_km")])
+            "GiB free: solve fewer residents at a time (a district, or a few stations), or "
+            "lower the volunteers' max_distance_km")])
     return pairs
 
 
