@@ -78,12 +78,15 @@ def _supply_section(scenario: Scenario, candidates: Candidates) -> list[str]:
     per_resident = np.bincount(candidates.resident[candidates.useful],
                                minlength=len(scenario.residents))
     median = float(np.median(per_resident)) if len(per_resident) else 0.0
+    nearest_only = int(np.isfinite(candidates.radius_km).sum())
+    kept = ([f"  {nearest_only} residents with the most volunteers within reach keep their "
+             "nearest only (the eligible pairs count those)"] if nearest_only else [])
     return [f"Volunteers: {len(volunteers)}, offering up to {offered:.1f} hours a week "
             "(service plus travel)",
             f"  safeguarding valid for the week: {checked}",
             "  travel: " + ", ".join(f"{mode} {modes[mode]}" for mode in sorted(modes)),
             f"  eligible pairs: {int(candidates.useful.sum())} (median {median:g} eligible volunteers "
-            "per resident)", ""]
+            "per resident)", *kept, ""]
 
 
 def _uncovered_skills_section(problem: Problem, candidates: Candidates) -> list[str]:

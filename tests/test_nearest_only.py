@@ -19,12 +19,14 @@ import matcher
 from matcher import candidates as candidate_module
 from matcher.candidates import candidate_pairs, nearest_share
 from matcher.check import check_roster
+from matcher.cli import main
 from matcher.options import visit_options
 from matcher.problem import compile_problem
+from matcher.scenario import read_scenario
 from matcher.solvers.bound import contested_lower_bound, instant_lower_bound, lower_bound
 from matcher.solvers.lagrange import lagrangian_bound
 from tests.scenarios import BASE_LAT, BASE_LON, scenario
-from tests.test_solve import proven_optimum, random_scenarios, solved_examples
+from tests.test_solve import TINY, proven_optimum, random_scenarios, solved_examples
 
 
 @contextmanager
@@ -134,3 +136,15 @@ def test_a_far_volunteer_left_out_is_allowed_for_in_the_bound():
     # The roster of the nearest makes one visit; it is not called optimal.
     assert len(result.visits) == 1 and result.status != "optimal"
     assert result.bound <= every.objective + 1e-6
+
+
+def test_validate_says_how_many_residents_keep_their_nearest_only(capsys):
+    assert main(["validate", str(TINY)]) == 0
+    assert "keep their nearest" not in capsys.readouterr().out
+    with nearest(1):
+        problem = compile_problem(read_scenario(TINY))
+        kept = int(np.isfinite(candidate_pairs(problem).radius_km).sum())
+        assert main(["validate", str(TINY)]) == 0
+    assert kept > 0
+    assert (f"{kept} residents with the most volunteers within reach keep their nearest only"
+            in capsys.readouterr().out)
