@@ -162,11 +162,18 @@ def _run_solve(args: argparse.Namespace) -> int:
     # waits on an event, not on `Thread.join`: a join interrupted by Ctrl-C can report the
     # thread finished while it is still running.
     threading.Thread(target=work, daemon=True).start()
+    interrupted = False
     while not finished.is_set():
         try:
             finished.wait(timeout=0.2)
         except KeyboardInterrupt:
-            print("stopping: keeping the best roster found so far ...", file=sys.stderr)
+            if interrupted:
+                # A second Ctrl-C: the user will not wait for the roster so far (a step
+                # under way may take seconds to end). Nothing is written.
+                raise
+            print("stopping: keeping the best roster found so far (Ctrl-C again to quit "
+                  "without it) ...", file=sys.stderr)
+            interrupted = True
             stop.stop("interrupted")
     if "error" in outcome:
         raise outcome["error"]

@@ -52,3 +52,39 @@ def test_ctrl_c_keeps_the_best_roster_so_far(tmp_path, workers):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "interrupted"
     assert check_roster(read_scenario(STATION), out) == []
+
+
+# A solve whose step under way does not heed the stop flag for a long while.
+STUCK = """
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import matcher.api
+def stuck(*args, progress=None, stop=None, **settings):
+    progress("working")
+    time.sleep(60)
+matcher.api.solve = stuck
+from matcher.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_second_ctrl_c_quits_at_once_and_writes_nothing(tmp_path):
+    out = tmp_path / "roster"
+    process = subprocess.Popen([sys.executable, "-c", STUCK, "solve", str(STATION), "-o",
+                                str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    for line in process.stderr:
+        if "working" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    for line in process.stderr:
+        if "stopping" in line:
+            assert "Ctrl-C again to quit" in line
+            break
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not out.exists()
