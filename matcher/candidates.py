@@ -70,7 +70,7 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def candidate_pairs(problem: Problem) -> Candidates:
     """Every (resident, volunteer) pair that no pair-level hard rule forbids; for a
     resident with more volunteers within reach than the scenario can afford (see
-    `nearest_share`), those nearer than its `radius_km`."""
+    `nearest_share`), its nearest, up to its `radius_km`."""
     reach = pairs_within_reach(problem)
     candidates, need_served = _eligible(problem, reach)
     # A resident whose nearest volunteers cannot make some need is looked at whole, so that
@@ -166,8 +166,7 @@ def pairs_within_reach(problem: Problem) -> Reach:
         return Reach(empty, empty, np.zeros(0), radius)
     points = unit_vectors(problem.resident_lat, problem.resident_lon)
     groups = list(_volunteers_by_cap(problem))
-    counts = sum(tree.query_ball_point(points, chord, return_length=True)
-                 for _, tree, chord in groups)
+    counts = _counts_within_reach(points, groups)
     share = nearest_share(counts, problem.n_residents)
     nearest_only = counts > share
     found_r, found_v = _every_pair(points, groups, np.flatnonzero(~nearest_only))
@@ -245,8 +244,9 @@ def _nearest_in_reach(problem: Problem, points: np.ndarray, residents: np.ndarra
                       share: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each of `residents`: its `share` nearest volunteers within the largest cap (and
     the volunteers of its current pairs), and the distance that every volunteer left out is
-    at least (the farthest kept's). Chord lengths order volunteers as their distances do, so only those bounds
-    are worked out as distances. The caller keeps those within each volunteer's own cap."""
+    at least (the farthest kept's). Chord lengths order volunteers as their distances do,
+    so only that bound is worked out as a distance. The caller keeps the volunteers within
+    their own caps."""
     tree = cKDTree(unit_vectors(problem.volunteer_lat, problem.volunteer_lon))
     chords, volunteers = tree.query(points[residents], k=share,
                                     distance_upper_bound=_chord(problem, max(
@@ -280,15 +280,21 @@ def _chord_km(problem: Problem, chord: np.ndarray) -> np.ndarray:
 
 
 def count_pairs_within_reach(problem: Problem) -> int:
-    """How many pairs `pairs_within_reach` proposes (a hair more: the chord's slack; its
-    residents' current pairs aside), counted without making them: a fraction of a second
-    where making them takes seconds."""
+    """How many pairs `pairs_within_reach` proposes (a hair more: the chord's slack; the
+    current pairs of residents that keep their nearest aside), counted without making
+    them: a fraction of a second where making them takes seconds."""
     if problem.n_residents == 0 or problem.n_volunteers == 0:
         return 0
-    points = unit_vectors(problem.resident_lat, problem.resident_lon)
-    counts = sum(tree.query_ball_point(points, chord, return_length=True)
-                 for _, tree, chord in _volunteers_by_cap(problem))
+    counts = _counts_within_reach(unit_vectors(problem.resident_lat, problem.resident_lon),
+                                  list(_volunteers_by_cap(problem)))
     return int(np.minimum(counts, nearest_share(counts, problem.n_residents)).sum())
+
+
+def _counts_within_reach(points: np.ndarray, groups: list) -> np.ndarray:
+    """Per resident (`points`), the volunteers within reach (a hair more: the chord's
+    slack), counted without making the pairs."""
+    return sum(tree.query_ball_point(points, chord, return_length=True)
+               for _, tree, chord in groups)
 
 
 def _volunteers_by_cap(problem: Problem):

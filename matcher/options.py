@@ -63,14 +63,14 @@ class NeedOptions:
         self.range_id, self.ranges = range_id, ranges  # range_id[row, day] -> ranges, or -1
         self.need_rows = np.searchsorted(need, np.arange(n_needs + 1))
         self.pairs_of_resident = pairs_of_resident
-        # Per resident: its candidates are only the volunteers nearer than this (the rest
-        # at least as far, see `candidates.Reach`); None or inf: every volunteer in reach.
+        # Per resident: its candidates are only its nearest volunteers, up to this far (the
+        # rest at least as far, see `candidates.Reach`); None or inf: all within reach.
         self.radius_km = radius_km
         self.by_need = _OptionsByNeed(self)
 
     def nearest_only(self, resident: int) -> bool:
-        """Whether the resident's candidates leave out volunteers within reach (farther
-        than `radius_km`), so that bounds must allow for them."""
+        """Whether the resident's candidates leave out volunteers within reach (at least
+        `radius_km` away), so that bounds must allow for them."""
         return self.radius_km is not None and bool(np.isfinite(self.radius_km[resident]))
 
     def rows_of(self, need: int) -> range:
