@@ -3,13 +3,16 @@ and how time, memory, coverage and gap grow with the number of residents.
 
     python benchmarks/solve_city.py [--seeds 1 2 3] [--time-limit 90]
     python benchmarks/solve_city.py --scale [--sizes 1000 5000 15000 30000]
+    python benchmarks/solve_city.py --volunteers 60000 300000 1473700
 
 Each run is a fresh process (so peak memory is its own; `peak MiB` is the solving process,
 `worker MiB` the largest forked worker's resident size, which counts the pages it still
 shares with the solving process, so the two added up overstate the total), solving a scenario the generator
 writes (`city` preset: about 15,000 residents and 60,000 volunteers; for the scale curve the
-same preset with the given residents and 4 volunteers each). Every roster is checked by the
-independent checker and the table says how many violations it found.
+same preset with the given residents and 4 volunteers each; with `--volunteers`, the preset's
+residents beside that many volunteers, up to the scheme's whole registry). `read s` is the
+time to read and validate the scenario, before `wall s` starts. Every roster is checked by
+the independent checker and the table says how many violations it found.
 
 - `ours`: `matcher.solve` with the time limit and the default two workers;
 - `ours1w`: the same with one worker (`workers=1`), to show what the second core buys;
@@ -42,6 +45,7 @@ def worker(method: str, scenario_path: str, time_limit: float, out: str) -> None
     from matcher.check import check_roster
     from matcher.scenario import read_scenario
 
+    reading = time.perf_counter()
     scenario = read_scenario(scenario_path)
     started = time.perf_counter()
     if method == "naive":
@@ -56,7 +60,8 @@ def worker(method: str, scenario_path: str, time_limit: float, out: str) -> None
     violations = check_roster(scenario, folder)
     summary = result.summary
     print(json.dumps({
-        "wall_s": wall, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "read_s": started - reading, "wall_s": wall,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "coverage": summary["coverage"]["visit_coverage"], "objective": summary["objective"],
         "bound": summary["bound"], "gap": summary["gap"], "status": summary["status"],
@@ -89,13 +94,14 @@ def _naive(scenario, time_limit: float):
     return api.Result(scenario, problem, part.solution, evaluation, roster)
 
 
-def run(method: str, scenario_path: Path, time_limit: float, out: Path) -> dict:
+def run(method: str, scenario_path: Path, time_limit: float, out: Path,
+        extra_s: float = HARD_STOP_EXTRA_S) -> dict:
     command = [sys.executable, __file__, "--worker", method, str(scenario_path),
                str(time_limit), str(out)]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=time_limit + HARD_STOP_EXTRA_S, check=False)
+                              timeout=time_limit + extra_s, check=False)
     except subprocess.TimeoutExpired:
         return {"method": method, "failed": f"stopped after {time.perf_counter() - started:.0f} s"}
     if done.returncode != 0:
@@ -104,28 +110,32 @@ def run(method: str, scenario_path: Path, time_limit: float, out: Path) -> dict:
     return {"method": method, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
-def generated(folder: Path, seed: int, residents: int | None = None) -> Path:
+def generated(folder: Path, seed: int, residents: int | None = None,
+              volunteers: int | None = None) -> Path:
     from matcher.generate import write_scenario
 
-    return write_scenario(folder / f"city-{seed}-{residents or 'preset'}", "city", seed,
-                          residents=residents,
-                          volunteers=None if residents is None else 4 * residents,
+    if volunteers is None and residents is not None:
+        volunteers = 4 * residents
+    return write_scenario(folder / f"city-{seed}-{residents or 'preset'}-{volunteers or 'preset'}",
+                          "city", seed, residents=residents, volunteers=volunteers,
                           with_current=True)
 
 
 def print_table(rows: list[dict], first: str) -> None:
-    header = (f"{first:>9} {'method':<7} {'wall s':>7} {'peak MiB':>9} {'worker MiB':>10} "
+    header = (f"{first:>10} {'method':<7} {'read s':>6} {'wall s':>7} {'peak MiB':>9} "
+              f"{'worker MiB':>10} "
               f"{'coverage':>9} "
               f"{'objective':>13} {'bound':>13} {'gap':>7} {'status':<11} {'violations':>10}")
     print(header)
     print("-" * len(header))
     for row in rows:
         if "failed" in row:
-            print(f"{row['key']:>9} {row['method']:<7} no roster: {row['failed']}")
+            print(f"{row['key']:>10} {row['method']:<7} no roster: {row['failed']}")
             continue
         bound = f"{row['bound']:,.0f}" if row["bound"] is not None else "-"
         gap = f"{row['gap']:.1%}" if row["gap"] is not None else "-"
-        print(f"{row['key']:>9} {row['method']:<7} {row['wall_s']:>7.1f} {row['peak_mib']:>9,.0f} "
+        print(f"{row['key']:>10} {row['method']:<7} {row['read_s']:>6.1f} {row['wall_s']:>7.1f} "
+              f"{row['peak_mib']:>9,.0f} "
               f"{row['worker_mib']:>10,.0f} {row['coverage']:>9.1%} {row['objective']:>13,.0f} "
               f"{bound:>13} {gap:>7} "
               f"{row['status']:<11} {row['violations']:>10}", flush=True)
@@ -139,6 +149,8 @@ def main() -> None:
     parser.add_argument("--naive-seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--scale", action="store_true", help="the scale curve instead")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 15000, 30000])
+    parser.add_argument("--volunteers", type=int, nargs="+",
+                        help="the city preset's residents (seed 1) beside these many volunteers")
     parser.add_argument("--worker", nargs=4, metavar=("METHOD", "SCENARIO", "LIMIT", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -151,6 +163,16 @@ def main() -> None:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.volunteers:
+            for count in args.volunteers:
+                path = generated(folder, 1, volunteers=count)
+                # Reading, checking and the input hash grow with the volunteers: about
+                # 0.2 ms each in all, past the limit.
+                row = run("ours", path, args.time_limit, folder / f"out-v{count}",
+                          extra_s=HARD_STOP_EXTRA_S + 0.2e-3 * count)
+                rows.append({"key": f"{count:,}", **row})
+            print_table(rows, "volunteers")
+            return
         if args.scale:
             for size in args.sizes:
                 path = generated(folder, 1, size)

@@ -13,7 +13,12 @@ from matcher.errors import ScenarioError
 from matcher.problem import compile_problem
 from matcher.scenario import read_scenario
 from matcher.solvers import memory_check
-from matcher.solvers.memory_check import BYTES_PER_PAIR, check_fits_in_memory
+from matcher.solvers.memory_check import (
+    BYTES_PER_PAIR,
+    BYTES_PER_VOLUNTEER,
+    check_fits_in_memory,
+    memory_needed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STATION = ROOT / "scenarios" / "station" / "scenario.yaml"
@@ -30,9 +35,11 @@ def test_the_pairs_counted_are_those_within_reach_give_or_take_a_hair():
 def test_a_solve_that_fits_is_let_through_and_one_that_does_not_is_refused():
     problem = compile_problem(read_scenario(STATION))
     pairs = count_pairs_within_reach(problem)
-    assert check_fits_in_memory(problem, available=pairs * BYTES_PER_PAIR) == pairs
+    needed = memory_needed(pairs, problem.n_volunteers)
+    assert needed == pairs * BYTES_PER_PAIR + problem.n_volunteers * BYTES_PER_VOLUNTEER
+    assert check_fits_in_memory(problem, available=needed) == pairs
     with pytest.raises(ScenarioError) as refused:
-        check_fits_in_memory(problem, available=pairs * BYTES_PER_PAIR - 1)
+        check_fits_in_memory(problem, available=needed - 1)
     message = str(refused.value)
     assert str(STATION) in message and "volunteers" in message
     assert f"{pairs / 1e6:.1f} million candidate pairs" in message
