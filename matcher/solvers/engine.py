@@ -500,9 +500,10 @@ def _parts_on_workers(problem: Problem, options: NeedOptions, parts: list[list[i
     order = sorted(todo, key=lambda index: (-len(parts[index]), index))
     with workers_for(problem, options, params.workers) as workers:
         scale = workers.count
+        whole = sum(shares)
         tasks = []
         for index in order:
-            budget = min(sum(shares), scale * shares[index])  # the whole at most
+            budget = min(whole, scale * shares[index])  # the whole at most
             seconds = min(params.time_limit_s, PART_CLOCK_FACTOR * budget + PART_CLOCK_SLACK)
             tasks.append(_PartTask(parts[index], replace(params, time_limit_s=seconds,
                                                          budget_s=budget),

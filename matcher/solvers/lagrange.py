@@ -92,10 +92,8 @@ def lagrangian_bound(problem: Problem, options: NeedOptions, residents, target: 
     where already worked out, saves working out again those of the teams. `found` is told
     each higher bound on the way, each valid on its own, so that a caller who cannot wait
     for the end keeps the best so far."""
-    # Teams, and residents whose candidates leave out farther volunteers, keep their alone
-    # bound while the prices are sought (see `priced_pairs`).
-    fixed = [int(r) for r in np.unique(np.asarray(list(residents), dtype=np.int64))
-             if problem.resident_team_size[r] != 1 or options.nearest_only(int(r))]
+    residents = np.unique(np.asarray(list(residents), dtype=np.int64))
+    fixed = residents[held_at_alone_bound(problem, options, residents)].tolist()
     fixed_alone = {r: alone[r] if alone is not None and r in alone
                    else resident_lower_bound(problem, options, r) for r in fixed}
     pairs = priced_pairs(problem, options, residents, fixed_alone)
@@ -236,16 +234,21 @@ def least_in_groups(values: np.ndarray, starts: np.ndarray, group: np.ndarray
     return least, at[np.r_[True, np.diff(group[at]) != 0]]
 
 
+def held_at_alone_bound(problem: Problem, options: NeedOptions,
+                        residents: np.ndarray) -> np.ndarray:
+    """Which of `residents` keep their alone bound while the prices are sought, taking no
+    hours or places of anybody priced: the teams, and residents whose candidates leave out
+    farther volunteers (their alone bound counts those)."""
+    return (problem.resident_team_size[residents] != 1) | np.array(
+        [options.nearest_only(int(r)) for r in residents], dtype=bool)
+
+
 def priced_pairs(problem: Problem, options: NeedOptions, residents,
                  alone: Mapping[int, float] | None = None) -> PricedPairs:
     p = problem
     weights = p.scenario.config.weights
     residents = np.unique(np.asarray(list(residents), dtype=np.int64))
-    # A resident whose candidates leave out farther volunteers is fixed at its alone bound
-    # as the teams are (it counts those): they might take no hours or places of anybody
-    # priced here.
-    fixed = (p.resident_team_size[residents] != 1) | np.array(
-        [options.nearest_only(int(r)) for r in residents], dtype=bool)
+    fixed = held_at_alone_bound(p, options, residents)
     single = residents[~fixed]
     teams = residents[fixed]
     n_volunteers = p.n_volunteers
