@@ -16,9 +16,10 @@ from matcher.gcpause import collector_paused
 from matcher.objective import TERMS, Evaluation, evaluate
 from matcher.output import roster_files, write_folder
 from matcher.problem import Problem, compile_problem
-from matcher.roster import Roster, build_roster, input_hash
+from matcher.roster import Roster, build_roster
 from matcher.scenario import Scenario, read_scenario
 from matcher.scenario.config import build_config, check_config, merge_settings
+from matcher.scenario_hash import input_hash
 from matcher.solution import Solution
 from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import Progress, StopFlag, greedy_outcome, solve_problem

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,6 +11,7 @@ import pandas as pd
 from matcher.objective import TERMS, Evaluation
 from matcher.problem import Problem
 from matcher.scenario.model import DAYS, Scenario
+from matcher.scenario_hash import input_hash
 from matcher.solution import Solution
 from matcher.unmet import UnmetNeed
 
@@ -152,59 +151,6 @@ def _fully_served(problem: Problem, solution: Solution) -> int:
 def _unserved(problem: Problem, solution: Solution) -> int:
     served = {int(problem.need_resident[v.need]) for v in solution.visits}
     return problem.n_residents - len(served)
-
-
-def input_hash(scenario: Scenario) -> str:
-    """A hash of what the scenario means (not how it is written), config included."""
-    shared: dict[int, list] = {}
-    content = {
-        "name": scenario.name,
-        "week_of": scenario.week_of.isoformat(),
-        **{key: [_plain(entity, shared) for entity in getattr(scenario, key)]
-           for key in ("services", "stations", "organizations", "residents", "volunteers")},
-        "current": [[p.resident, p.volunteer] for p in scenario.current],
-        "config": scenario.config.as_dict(),
-    }
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _plain(entity, shared: dict[int, list]) -> dict:
-    data = dict(_as_plain(entity, shared))
-    data.pop("source", None)
-    return data
-
-
-def _as_plain(value, shared: dict[int, list]):
-    """What `dataclasses.asdict` gives, for the JSON of the hash, without its deep copies
-    (which took seconds on a city's 75,000 entities).
-
-    Windows and their tuples are shared between entities (the reader caches them), so
-    `shared` converts each object once, by identity; all stay alive meanwhile, in the
-    scenario. Callers copy the top-level mapping before changing it.
-    """
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    names = _FIELD_NAMES.get(kind)
-    if names is None and is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES.setdefault(kind, tuple(f.name for f in fields(value)))
-    if names is not None or kind is tuple:
-        plain = shared.get(id(value))
-        if plain is None:
-            plain = shared[id(value)] = (
-                [_as_plain(item, shared) for item in value] if names is None
-                else {name: _as_plain(getattr(value, name), shared) for name in names})
-        return plain
-    if isinstance(value, (list, tuple)):
-        return [_as_plain(item, shared) for item in value]
-    if isinstance(value, dict):
-        return {key: _as_plain(item, shared) for key, item in value.items()}
-    return value
-
-
-_SCALARS = frozenset({int, float, str, bool, type(None)})
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _clock(minutes: int) -> str:

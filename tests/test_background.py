@@ -9,7 +9,7 @@ import pytest
 import matcher
 from matcher import background
 from matcher.background import Background
-from matcher.roster import input_hash
+from matcher.scenario_hash import input_hash
 from matcher.solvers.pool import can_fork
 
 ROOT = Path(__file__).resolve().parents[1]

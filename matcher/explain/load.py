@@ -1,7 +1,7 @@
 """A roster folder and the scenario it was made for, read back together and checked to match.
 
 `summary.json` records the scenario's name, its week, the config in force and a hash of the
-inputs (`matcher.roster.input_hash`), but not the scenario's path, so the scenario is given
+inputs (`matcher.scenario_hash.input_hash`), but not the scenario's path, so the scenario is given
 by the caller. The recorded config replaces the scenario file's own before the hash is
 compared: a roster solved with `--set weights.distance_km=2` is explained with that weight,
 and a scenario whose residents, volunteers or config differ from the roster's is refused.
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from matcher.errors import InputProblem, ScenarioError
 from matcher.export.read import RosterTables, read_roster
-from matcher.roster import input_hash
 from matcher.scenario import Scenario, read_scenario
 from matcher.scenario.config import build_config, check_config
+from matcher.scenario_hash import input_hash
 from matcher.solution import Solution, Visit
 
 SUMMARY = "summary.json"
