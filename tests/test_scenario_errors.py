@@ -255,6 +255,23 @@ def test_csv_problems_name_file_and_row(table, old, new, expected):
     assert expected in problems_of(text, files)
 
 
+def test_a_cell_repeated_down_a_table_is_reported_on_every_row_and_read_the_same():
+    row = VOLUNTEERS_CSV.splitlines()[1]
+    rows = [row.replace("V01", f"V0{n}") for n in (1, 2, 3)]
+    rows[1] = rows[1].replace("Mon-Sat 08:30-12:00", "Mon-Sat 08:30-25:00")
+    rows[2] = rows[2].replace("Mon-Sat 08:30-12:00", "Mon-Sat 08:30-25:00")
+    header = VOLUNTEERS_CSV.splitlines()[0]
+    text, files = csv_scenario(volunteers="\n".join([header, *rows, rows[0].replace("V01", "V04")]) + "\n")
+    bad = [p for p in problems_of(text, files) if "availability" in p]
+    assert [p.split(": availability")[0] for p in bad] == [
+        "tables/volunteers.csv:3: volunteer V02", "tables/volunteers.csv:4: volunteer V03"]
+    good_text, good_files = csv_scenario(volunteers="\n".join([header, rows[0], rows[0].replace(
+        "V01", "V04")]) + "\n")
+    first, second = parse_scenario(good_text, "x.yaml", files=good_files).volunteers
+    assert first.availability == second.availability and first.skills == second.skills
+    assert str(first.availability[0]) == "Mon 08:30-12:00"
+
+
 def test_missing_csv_file_is_named():
     text, files = csv_scenario()
     del files["tables/volunteers.csv"]

@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.errors import InputProblem
 from matcher.scenario.located import LocatedList, LocatedMap
 from matcher.scenario.model import Window
-from matcher.scenario.windows import WINDOW_EXAMPLE, WindowSyntaxError, parse_window
+from matcher.scenario.windows import (
+    WINDOW_EXAMPLE,
+    WindowSyntaxError,
+    merge_windows,
+    parse_window,
+)
 
 MISSING: Any = object()
 _BAD_ID_CHARACTERS = re.compile(r"[;/\\\n\r\t]")
@@ -60,11 +65,17 @@ class Record:
 
 @dataclass(frozen=True)
 class Field:
-    """How to read one field: a converter, whether it is required, and its default."""
+    """How to read one field: a converter, whether it is required, and its default.
+
+    `repeats` says the same cell comes back row after row (an availability, a skill list,
+    an organisation): a table's distinct cells are then converted once each and their
+    values shared, which a registry of a million volunteers needs to be read in time.
+    """
 
     convert: Callable[[Any, Record, str], Any]
     required: bool = False
     default: Any = None
+    repeats: bool = False
 
 
 class RecordReader:
@@ -72,41 +83,55 @@ class RecordReader:
 
     def __init__(self, problems: list[InputProblem]):
         self.problems = problems
+        # A CSV cell is text, and a converter's value depends on that text alone; what
+        # does not convert is not kept, so each row with it is reported.
+        self._converted: dict[tuple[Callable, str], Any] = {}
 
     def report(self, record_file: str, line: int | None, entity: str | None, where: str | None,
                message: str) -> None:
         self.problems.append(InputProblem(record_file, line, entity, where, message))
 
-    def read(self, record: Record, schema: dict[str, Field], entity: str,
-             prefix: str = "", absent_columns: Iterable[str] = ()) -> dict[str, Any] | None:
-        """The record's values converted by `schema`; None if any field was wrong."""
+    def read(self, record: Record, schema: dict[str, Field], entity: str | Callable[[], str],
+             prefix: str = "", absent_columns: Collection[str] = ()) -> dict[str, Any] | None:
+        """The record's values converted by `schema`; None if any field was wrong.
+
+        `entity` names the record in messages; it may be a function giving the name, so
+        that a table's rows, read without fault, do not each work one out."""
+        values, from_csv = record.values, record.from_csv
         ok = True
-        for key in record.values:
-            if key not in schema:
-                self.report(record.file, record.line_of(key), entity, prefix + key,
-                            f"unknown field{did_you_mean(key, schema)}")
-                ok = False
+        if not schema.keys() >= values.keys():
+            for key in values:
+                if key not in schema:
+                    self.report(record.file, record.line_of(key), _named(entity), prefix + key,
+                                f"unknown field{did_you_mean(key, schema)}")
+                    ok = False
         result: dict[str, Any] = {}
-        skip = set(absent_columns)
+        converted = self._converted
         for key, spec in schema.items():
-            value = record.values.get(key, MISSING)
-            if value is None or (record.from_csv and value == ""):
-                value = MISSING
-            if value is MISSING:
-                if spec.required and key not in skip:
-                    self.report(record.file, record.line, entity, prefix + key,
+            value = values.get(key, MISSING)
+            if value is MISSING or value is None or (from_csv and value == ""):
+                if spec.required and key not in absent_columns:
+                    self.report(record.file, record.line, _named(entity), prefix + key,
                                 "is required but missing")
                     ok = False
                 result[key] = spec.default
                 continue
+            shared = spec.repeats and from_csv
+            if shared:
+                known = converted.get((spec.convert, value), MISSING)
+                if known is not MISSING:
+                    result[key] = known
+                    continue
             try:
                 result[key] = spec.convert(value, record, key)
             except FieldError as error:
                 for one in (error, *error.more):
-                    self._report_field_error(record, entity, prefix, key, value, one)
+                    self._report_field_error(record, _named(entity), prefix, key, value, one)
                 ok = False
+                continue
+            if shared:
+                converted[(spec.convert, value)] = result[key]
         return result if ok else None
-
 
     def _report_field_error(self, record: Record, entity: str, prefix: str, key: str,
                             value: Any, error: FieldError) -> None:
@@ -123,6 +148,10 @@ class RecordReader:
         else:
             shown = _show(value)
         self.report(record.file, line, entity, where, f"{shown} {error}")
+
+
+def _named(entity: str | Callable[[], str]) -> str:
+    return entity if isinstance(entity, str) else entity()
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -230,6 +259,7 @@ def identifier_list(value: Any, record: Record, key: str) -> tuple[str, ...]:
 
 
 def windows(value: Any, record: Record, key: str) -> tuple[Window, ...]:
+    """The windows written, as their sorted union (see `merge_windows`)."""
     items = _items(value, record)
     if not items:
         raise FieldError(f"is empty (expected at least one window like {WINDOW_EXAMPLE})")
@@ -249,7 +279,7 @@ def windows(value: Any, record: Record, key: str) -> tuple[Window, ...]:
     if errors:
         first = errors[0]
         raise FieldError(str(first), first.index, first.value, tuple(errors[1:]))
-    return tuple(found)
+    return merge_windows(found)
 
 
 def date(value: Any, record: Record, key: str) -> dt.date:

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from matcher.errors import InputProblem, ScenarioError
@@ -37,7 +38,6 @@ from matcher.scenario.model import (
 from matcher.scenario.references import check_references
 from matcher.scenario.sources import DiskSource, MemorySource, SourceError, decode_text
 from matcher.scenario.tables import parse_table
-from matcher.scenario.windows import merge_windows
 
 FORMAT = "matcher/v1"
 TOP_LEVEL_KEYS = ("format", "extends", "name", "week_of", "config", "services", "stations",
@@ -58,31 +58,31 @@ ORGANIZATION_FIELDS = {"id": Field(f.identifier, required=True),
                        "name": Field(f.text, required=True)}
 WISH_FIELDS = {"gender": Field(f.choice(GENDERS)), "languages": Field(f.text_list, default=())}
 NEED_FIELDS = {
-    "service": Field(f.identifier, required=True),
-    "visits_per_week": Field(f.number(1, 7, integer=True), default=1),
-    "duration_min": Field(f.number(1, 1440, integer=True), required=True),
-    "volunteers_per_visit": Field(f.number(1, integer=True), default=1),
-    "windows": Field(f.windows, required=True),
+    "service": Field(f.identifier, required=True, repeats=True),
+    "visits_per_week": Field(f.number(1, 7, integer=True), default=1, repeats=True),
+    "duration_min": Field(f.number(1, 1440, integer=True), required=True, repeats=True),
+    "volunteers_per_visit": Field(f.number(1, integer=True), default=1, repeats=True),
+    "windows": Field(f.windows, required=True, repeats=True),
 }
 RESIDENT_COMMON = {
     "id": Field(f.identifier, required=True),
     "name": Field(f.text, required=True),
-    "kind": Field(f.choice(RESIDENT_KINDS), required=True),
+    "kind": Field(f.choice(RESIDENT_KINDS), required=True, repeats=True),
     "lat": Field(LAT, required=True),
     "lon": Field(LON, required=True),
-    "station": Field(f.identifier),
-    "priority": Field(f.number(1, 5, integer=True), default=1),
-    "team_size": Field(f.number(1, integer=True), default=1),
-    "exclude_volunteers": Field(f.identifier_list, default=()),
+    "station": Field(f.identifier, repeats=True),
+    "priority": Field(f.number(1, 5, integer=True), default=1, repeats=True),
+    "team_size": Field(f.number(1, integer=True), default=1, repeats=True),
+    "exclude_volunteers": Field(f.identifier_list, default=(), repeats=True),
 }
 RESIDENT_FIELDS = {**RESIDENT_COMMON, "needs": Field(lambda v, r, k: v, required=True),
                    "require": Field(lambda v, r, k: v), "prefer": Field(lambda v, r, k: v)}
 RESIDENT_CSV_FIELDS = {
     **RESIDENT_COMMON,
-    "require_gender": Field(f.choice(GENDERS)),
-    "require_languages": Field(f.text_list, default=()),
-    "prefer_gender": Field(f.choice(GENDERS)),
-    "prefer_languages": Field(f.text_list, default=()),
+    "require_gender": Field(f.choice(GENDERS), repeats=True),
+    "require_languages": Field(f.text_list, default=(), repeats=True),
+    "prefer_gender": Field(f.choice(GENDERS), repeats=True),
+    "prefer_languages": Field(f.text_list, default=(), repeats=True),
 }
 NEED_CSV_FIELDS = {"resident": Field(f.identifier, required=True), **NEED_FIELDS}
 PAIR_FIELDS = {"resident": Field(f.identifier, required=True),
@@ -101,17 +101,17 @@ def volunteer_fields(config: Config) -> dict[str, Field]:
         "name": Field(f.text, required=True),
         "lat": Field(LAT, required=True),
         "lon": Field(LON, required=True),
-        "gender": Field(f.choice(GENDERS)),
-        "skills": Field(f.text_list, default=()),
-        "languages": Field(f.text_list, default=()),
-        "organization": Field(f.identifier),
-        "station": Field(f.identifier),
-        "availability": Field(f.windows, required=True),
-        "max_hours_per_week": Field(f.number(above=0), default=defaults.max_hours_per_week),
-        "max_residents": Field(f.number(1, integer=True), default=defaults.max_residents),
-        "max_distance_km": Field(f.number(above=0), default=defaults.max_distance_km),
-        "travel": Field(f.choice(config.travel.modes), default=defaults.travel),
-        "background_check_until": Field(f.date),
+        "gender": Field(f.choice(GENDERS), repeats=True),
+        "skills": Field(f.text_list, default=(), repeats=True),
+        "languages": Field(f.text_list, default=(), repeats=True),
+        "organization": Field(f.identifier, repeats=True),
+        "station": Field(f.identifier, repeats=True),
+        "availability": Field(f.windows, required=True, repeats=True),
+        "max_hours_per_week": Field(f.number(above=0), default=defaults.max_hours_per_week, repeats=True),
+        "max_residents": Field(f.number(1, integer=True), default=defaults.max_residents, repeats=True),
+        "max_distance_km": Field(f.number(above=0), default=defaults.max_distance_km, repeats=True),
+        "travel": Field(f.choice(config.travel.modes), default=defaults.travel, repeats=True),
+        "background_check_until": Field(f.date, repeats=True),
     }
 
 
@@ -504,12 +504,12 @@ class _ScenarioParser:
         for index, record in enumerate(records):
             changed = self.changed_base_entity(record, base_by_id)
             if changed is not None:
-                data = self.reader.read(record, _partial(schema), _label(kind, record, index))
+                data = self.reader.read(record, _partial(schema), partial(_label, kind, record, index))
                 if data is not None:
                     result.append(replace(changed, **_given(data),
                                           source=_location(record.file, record.line)))
                 continue
-            data = self.reader.read(record, schema, _label(kind, record, index),
+            data = self.reader.read(record, schema, partial(_label, kind, record, index),
                                     absent_columns=absent)
             if data is None:
                 self.note_unreadable(kind, record)
@@ -664,7 +664,7 @@ class _ScenarioParser:
         return Need(
             service=data["service"],
             duration_min=data["duration_min"],
-            windows=merge_windows(data["windows"]),
+            windows=data["windows"],
             visits_per_week=data["visits_per_week"],
             volunteers_per_visit=data["volunteers_per_visit"],
         )
@@ -690,19 +690,16 @@ class _ScenarioParser:
         for index, record in enumerate(records):
             changed = self.changed_base_entity(record, base_by_id)
             if changed is not None:
-                data = self.reader.read(record, _partial(schema), _label("volunteer", record, index))
+                data = self.reader.read(record, _partial(schema), partial(_label, "volunteer", record, index))
                 if data is not None:
-                    if data["availability"] is not MISSING:
-                        data["availability"] = merge_windows(data["availability"])
                     volunteers.append(replace(changed, **_given(data),
                                               source=_location(record.file, record.line)))
                 continue
-            data = self.reader.read(record, schema, _label("volunteer", record, index),
+            data = self.reader.read(record, schema, partial(_label, "volunteer", record, index),
                                     absent_columns=absent)
             if data is None:
                 self.note_unreadable("volunteer", record)
             else:
-                data["availability"] = merge_windows(data["availability"])
                 volunteers.append(Volunteer(**data, source=_location(record.file, record.line)))
         return tuple(volunteers)
 
@@ -727,8 +724,7 @@ class _ScenarioParser:
 def _partial(schema: Mapping[str, Field]) -> dict[str, Field]:
     """`schema` with every field optional and no default: what a variant leaves out is
     kept from the base, not reset."""
-    return {key: Field(spec.convert, required=False, default=MISSING)
-            for key, spec in schema.items()}
+    return {key: replace(spec, required=False, default=MISSING) for key, spec in schema.items()}
 
 
 def _given(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def parse_table(text: str, file: str, known: Iterable[str], required: Iterable[s
     line = reader.line_num + 1
     try:
         for cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 line = reader.line_num + 1
                 continue
             if len(cells) > len(columns):
@@ -67,7 +67,7 @@ def parse_table(text: str, file: str, known: Iterable[str], required: Iterable[s
                                         f"has {len(cells)} cells but the header has "
                                         f"{len(columns)} columns"))
             else:
-                values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False)}
+                values = dict(zip(columns, map(str.strip, cells), strict=False))
                 rows.append(Record(file, line, values, from_csv=True))
             line = reader.line_num + 1
     except csv.Error as error:
