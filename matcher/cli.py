@@ -134,7 +134,15 @@ def _run_solve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"matcher solve: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not args.quiet:
+        # A registry of a million volunteers takes most of a minute to read.
+        print(f"reading {args.scenario} ...", file=sys.stderr, flush=True)
+    reading = time.monotonic()
     scenario = read_scenario(args.scenario, tuple(args.config))
+    if not args.quiet:
+        print(f"read {len(scenario.residents):,} residents and {len(scenario.volunteers):,} "
+              f"volunteers in {time.monotonic() - reading:.1f}s; solving (the time limit "
+              "counts from here)", file=sys.stderr, flush=True)
     overrides = {key: value for key, value in (("time_limit_s", args.time_limit),
                                                ("seed", args.seed), ("workers", args.workers))
                  if value is not None}

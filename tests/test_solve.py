@@ -79,6 +79,7 @@ def test_cli_solve_writes_a_roster_that_check_accepts(tmp_path, capsys):
     assert "visits scheduled 6 of 6" in printed.out
     assert f"roster written to {out}" in printed.out
     assert "candidate pairs" in printed.err  # progress goes to stderr
+    assert "read 3 residents and 4 volunteers in" in printed.err  # before the clock starts
     assert main(["check", str(TINY), str(out)]) == 0
     assert "valid" in capsys.readouterr().out
 
