@@ -15,6 +15,7 @@ from matcher.check import check_roster
 from matcher.objective import evaluate, unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
+from matcher.solution import Solution
 from matcher.solvers import engine, teams
 from matcher.solvers.bound import instant_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams
@@ -458,3 +459,35 @@ def test_waiting_for_another_process_reports_progress_and_gives_up_on_stop(monke
     assert "best roster so far 9.0" in lines[-1]
     stop.stop("interrupted")
     assert give_up() is True
+
+
+@needs_fork
+def test_parts_finished_when_the_limit_passes_are_kept_behind_a_larger_one_still_running(
+        monkeypatch, tmp_path):
+    from tests.scenarios import BASE_LAT, BASE_LON, scenario
+
+    # Three parts a degree apart; the largest (begun first) outlasts the limit, the others
+    # finish at once with a roster that serves nobody, which tells them from the greedy
+    # roster given to parts not finished.
+    sizes = (12, 10, 9)
+    residents, volunteers = [], []
+    for part, size in enumerate(sizes):
+        residents += [{"id": f"R{part}_{i}", "lat": BASE_LAT + part + 0.001 * i, "lon": BASE_LON}
+                      for i in range(size)]
+        volunteers.append({"id": f"V{part}", "lat": BASE_LAT + part, "lon": BASE_LON})
+    s = scenario(residents, volunteers)
+
+    def first_part_slow_others_empty(problem, options, part, params, hint, say, stop,
+                                     **keywords):
+        if 0 in part:
+            time.sleep(120)
+        return Solution(), "feasible", 0.0
+
+    monkeypatch.setattr(engine, "_solve_one", first_part_slow_others_empty)
+    started = time.monotonic()
+    result = matcher.solve(s, time_limit_s=8, workers=2)
+    assert time.monotonic() - started < 30
+    assert result.status == "time limit"
+    assert check_roster(s, result.write(tmp_path / "roster")) == []
+    served = {result.problem.resident_ids[r][:2] for r, _ in result.solution.pairs}
+    assert served == {"R0"}  # the greedy roster for the part cut; the others' own, kept

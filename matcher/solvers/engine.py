@@ -480,6 +480,7 @@ def _integer_relaxation(problem: Problem, options: NeedOptions, part: list[int],
 
 @dataclass(frozen=True)
 class _PartTask:
+    index: int  # of the part, among all
     part: list[int]
     params: SolverParams
     hint: Solution  # the hint's pairs and visits of this part only
@@ -493,9 +494,10 @@ def _parts_on_workers(problem: Problem, options: NeedOptions, parts: list[list[i
     """Independent parts solved side by side, each on one worker, largest first.
 
     With `w` workers running at once, each part may take `w` times its share of the limit
-    (the whole limit at most). Results are kept by part, so the order parts finish in does
-    not matter. A part not finished when the limit passes, or on Ctrl-C, is left out (the
-    caller gives it the greedy roster)."""
+    (the whole limit at most). Results are taken as parts finish and kept by part, so the
+    order they finish in does not matter. A part not finished when the limit passes, or on
+    Ctrl-C, is left out (the caller gives it the greedy roster); one finished by then is
+    kept, even behind a larger part still running."""
     results: dict[int, tuple[Solution, str, float]] = {}
     order = sorted(todo, key=lambda index: (-len(parts[index]), index))
     with workers_for(problem, options, params.workers) as workers:
@@ -505,16 +507,17 @@ def _parts_on_workers(problem: Problem, options: NeedOptions, parts: list[list[i
         for index in order:
             budget = min(whole, scale * shares[index])  # the whole at most
             seconds = min(params.time_limit_s, PART_CLOCK_FACTOR * budget + PART_CLOCK_SLACK)
-            tasks.append(_PartTask(parts[index], replace(params, time_limit_s=seconds,
+            tasks.append(_PartTask(index, parts[index], replace(params, time_limit_s=seconds,
                                                          budget_s=budget),
                                    hint.restricted_to(set(parts[index]), problem.need_resident),
                                    deadline))
         say(f"{len(tasks)} parts side by side on {workers.count} workers")
-        found = workers.imap(_solve_part_on_worker, tasks)
-        for index in order:
-            result = _next_or_stop(found, deadline, stop)
-            if result is None:
+        found = workers.imap_unordered(_solve_part_on_worker, tasks)
+        for _ in order:
+            finished = _next_or_stop(found, deadline, stop)
+            if finished is None:
                 break
+            index, result = finished
             results[index] = result
             part = parts[index]
             say(f"part {index + 1}/{len(parts)}: {len(part)} residents, {result[1]}")
@@ -522,24 +525,24 @@ def _parts_on_workers(problem: Problem, options: NeedOptions, parts: list[list[i
 
 
 def _next_or_stop(results, deadline: float, stop: StopFlag):
-    """The next result, or None once the limit has passed or the solve was interrupted."""
+    """The next result to finish; once the limit has passed or the solve was interrupted,
+    only one finished already (None if there is none left)."""
     while True:
         if not stop.reason and time.monotonic() > deadline:
             stop.stop(TIME_LIMIT)
-        if stop.reason:
-            return None
         try:
-            return results.next(timeout=0.2)
+            return results.next(timeout=0 if stop.reason else 0.2)
         except multiprocessing.TimeoutError:
-            continue
+            if stop.reason:
+                return None
 
 
-def _solve_part_on_worker(task: _PartTask) -> tuple[Solution, str, float]:
+def _solve_part_on_worker(task: _PartTask) -> tuple[int, tuple[Solution, str, float]]:
     problem, options = shared_problem()
     seconds = min(task.params.time_limit_s, task.deadline - time.monotonic())
     params = replace(task.params, time_limit_s=max(seconds, 0.1))
-    return _solve_one(problem, options, task.part, params, task.hint, lambda message: None,
-                      StopFlag())
+    return task.index, _solve_one(problem, options, task.part, params, task.hint,
+                                  lambda message: None, StopFlag())
 
 
 def greedy_outcome(problem: Problem) -> Outcome:

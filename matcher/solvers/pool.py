@@ -68,12 +68,13 @@ class Workers:
             return Pending(lambda: [function(item) for item in items])
         return Pending(self._pool.map_async(function, items, chunksize=1))
 
-    def imap(self, function: Callable, items: Iterable):
-        """Results of worker processes one at a time, in order, each by `.next(timeout)`, so
-        the caller can stop waiting. Only for workers that are processes."""
+    def imap_unordered(self, function: Callable, items: Iterable):
+        """Results of worker processes one at a time, as they finish, each by
+        `.next(timeout)`, so the caller can stop waiting. Only for workers that are
+        processes."""
         if self._pool is None:
-            raise ValueError("imap needs worker processes")
-        return self._pool.imap(function, items, chunksize=1)
+            raise ValueError("imap_unordered needs worker processes")
+        return self._pool.imap_unordered(function, items, chunksize=1)
 
 
 class Pending:
