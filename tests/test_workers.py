@@ -275,8 +275,10 @@ def test_visits_lost_on_a_worker_keep_the_greedy_pass_once_the_time_is_past(stat
 def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(
         tmp_path, monkeypatch, twin_stations, layout, says, limit):
     # The stations are small; lowering the size from which a part uses the workers makes
-    # one take the path of a district or a city.
-    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+    # one take the path of a district or a city. (Two such parts would be joined into one,
+    # so the twins keep the sizes of parts solved side by side.)
+    if layout == "one":
+        monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
     monkeypatch.setattr(teams, "BLOCK", 10)
     scenario = read_scenario(twin_stations if layout == "twin" else STATION)
     folders, messages = [], []
@@ -491,3 +493,43 @@ def test_parts_finished_when_the_limit_passes_are_kept_behind_a_larger_one_still
     assert check_roster(s, result.write(tmp_path / "roster")) == []
     served = {result.problem.resident_ids[r][:2] for r, _ in result.solution.pairs}
     assert served == {"R0"}  # the greedy roster for the part cut; the others' own, kept
+
+
+def test_parts_that_together_reach_the_workers_size_are_joined_and_tiny_ones_kept():
+    size = engine.PARALLEL_RESIDENTS
+    tiny, large = [[0, 1]], [list(range(10, 10 + size // 2)), list(range(5000, 5000 + size // 2))]
+    joined = engine._joined_for_workers([large[1], tiny[0], large[0]])
+    assert joined == [sorted(large[0] + large[1]), tiny[0]]
+    # Too few residents to use the workers in one part: parts stay side by side.
+    assert engine._joined_for_workers([large[0], tiny[0]]) == [large[0], tiny[0]]
+    assert engine._joined_for_workers([large[0][:100], large[1][:100]]) == [
+        large[0][:100], large[1][:100]]
+
+
+def _three_parts():
+    from tests.scenarios import BASE_LAT, BASE_LON, scenario
+
+    residents, volunteers = [], []
+    for part, size in enumerate((12, 10, 9)):
+        residents += [{"id": f"R{part}_{i}", "lat": BASE_LAT + part + 0.001 * i, "lon": BASE_LON,
+                       "team_size": 1 + i % 2}
+                      for i in range(size)]
+        volunteers += [{"id": f"V{part}_{j}", "lat": BASE_LAT + part + 0.002 * j,
+                        "lon": BASE_LON, "max_residents": 3} for j in range(6)]
+    return scenario(residents, volunteers)
+
+
+@needs_fork
+def test_parts_joined_for_the_workers_give_a_checked_repeatable_roster(monkeypatch, tmp_path):
+    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+    s = _three_parts()
+    said = []
+    first = matcher.solve(s, time_limit_s=30, workers=2, progress=said.append)
+    assert any("3 parts of more than 8 residents solved as one (31 residents)" in line
+               for line in said)
+    assert check_roster(s, first.write(tmp_path / "first")) == []
+    assert first.bound <= first.objective
+    again = matcher.solve(s, time_limit_s=30, workers=2)
+    assert (first.solution.pairs, first.solution.visits) == (again.solution.pairs,
+                                                             again.solution.visits)
+    assert first.objective <= matcher.solve(s, method="greedy").objective
