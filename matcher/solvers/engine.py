@@ -569,10 +569,11 @@ def _joined_for_workers(parts: list[list[int]]) -> list[list[int]]:
     Side by side, each part has one worker and a share of the limit, and pays its fixed
     costs (its first models, its least steps) out of that share; joined, they share the
     workers step by step as one part of a city does. Measured at 90 s with 2 workers
-    (objectives, side by side against joined): a city of 5,000 residents in 12 parts,
-    4,320,583 against 4,318,082 (46 s where side by side took 55); the city preset's
-    residents beside 300,000 volunteers, 33 parts, 8,451,776 against 8,032,969; beside a
-    registry of 1.47 million, 90 parts, 16,260,338 against 6,574,961, where most parts
+    (objectives, side by side against joined, `benchmarks/solve_city.py`): a city of
+    5,000 residents in 12 parts, 4,320,583 against 4,318,082 (51 s where side by side took
+    58); the city preset's residents beside 300,000 volunteers, 33 parts, 8,451,776
+    against 8,032,969; beside a registry of 1.47 million, 90 parts, 16,260,338 against
+    6,578,219, where most parts
     side by side never began and kept the greedy roster. Below that size a joined part
     runs on one worker: a city of 1,000 residents in 14 parts is 798,403 side by side,
     805,244 joined."""
