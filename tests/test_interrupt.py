@@ -23,8 +23,8 @@ STATION = ROOT / "scenarios" / "station" / "scenario.yaml"
 RUN = """
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)
-from matcher.solvers import engine
-engine.PARALLEL_RESIDENTS = int(sys.argv[1])
+from matcher.solvers import partition
+partition.PARALLEL_RESIDENTS = int(sys.argv[1])
 from matcher.cli import main
 sys.exit(main(sys.argv[2:]))
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.problem import compile_problem
-from matcher.solvers import engine
+from matcher.solvers import search
 from tests.scenarios import scenario
 
 
@@ -20,9 +20,9 @@ def test_seeds_go_to_demand_a_volunteer_could_meet_not_to_demand_none_could():
     rng = np.random.default_rng(0)
     part = np.arange(2)
     nothing_done = np.zeros(problem.n_needs, dtype=np.int64)
-    draws = [engine._pick_seed(problem, nothing_done, part, floor, rng) for _ in range(400)]
+    draws = [search._pick_seed(problem, nothing_done, part, floor, rng) for _ in range(400)]
     assert draws.count(1) > 0.8 * len(draws)  # nine in ten expected
     # Without the floor both are drawn alike.
-    draws = [engine._pick_seed(problem, nothing_done, part, np.zeros(2), rng)
+    draws = [search._pick_seed(problem, nothing_done, part, np.zeros(2), rng)
              for _ in range(400)]
     assert 0.35 * len(draws) < draws.count(1) < 0.65 * len(draws)

@@ -3,6 +3,7 @@ alone where their unmet visits cost most above their alone bounds."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,10 @@ from matcher.problem import compile_problem
 from matcher.roster import build_roster
 from matcher.scenario import read_scenario
 from matcher.solution import Solution
-from matcher.solvers import engine
+from matcher.solvers import search
 from matcher.solvers.bound import resident_lower_bound
 from matcher.solvers.cpsat import SolverParams
+from matcher.solvers.engine import StopFlag
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.roster_index import RosterIndex
 from matcher.unmet import unmet_needs
@@ -60,9 +62,9 @@ def test_repairs_re_solve_the_residents_most_short_and_keep_a_valid_roster(stati
     lines = []
     found = {}
     for repairs in (0, 10):
-        solution, best, cut = engine._improve(
-            problem, options, part, greedy, start, params, 0, engine.time.monotonic() + 60,
-            lines.append, engine.StopFlag(), None, alone, repairs)
+        solution, best, cut = search.improve(
+            problem, options, part, greedy, start, params, 0, time.monotonic() + 60,
+            lines.append, StopFlag(), None, alone, repairs)
         assert not cut
         # The objective kept step by step is the roster's.
         assert best == pytest.approx(evaluate(problem, solution).objective, abs=1e-6)

@@ -16,7 +16,7 @@ from matcher.objective import evaluate, unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
 from matcher.solution import Solution
-from matcher.solvers import engine, teams
+from matcher.solvers import budgets, engine, partition, schedule, teams
 from matcher.solvers.bound import instant_lower_bound, lower_bound
 from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import StopFlag
@@ -233,7 +233,7 @@ def test_visits_of_chosen_teams_set_on_workers_equal_those_set_here(station):
     for count in (2, 1):
         with workers_for(problem, options, count) as workers:
             assert workers.count == count
-            roster, clock_ended = engine._schedule_teams(
+            roster, clock_ended = schedule.schedule_teams(
                 problem, options, residents, choice.teams, planned, params, 5.0,
                 float("inf"), StopFlag(), workers)
             assert not clock_ended  # no deadline: the work limits end every model
@@ -253,11 +253,11 @@ def test_visits_lost_on_a_worker_keep_the_greedy_pass_once_the_time_is_past(stat
     with workers_for(problem, options, 1):
         choice = teams.choose_teams(problem, plans, residents, SolverParams(time_limit_s=60.0),
                                     max_blocks=10)
-    monkeypatch.setattr(engine, "LATE_SECONDS", 0.5)
-    monkeypatch.setattr(engine, "_schedule_group", _lost_block)
+    monkeypatch.setattr(schedule, "LATE_SECONDS", 0.5)
+    monkeypatch.setattr(schedule, "_schedule_group", _lost_block)
     started = time.monotonic()
     with workers_for(problem, options, 2) as workers:
-        roster, clock_ended = engine._schedule_teams(
+        roster, clock_ended = schedule.schedule_teams(
             problem, options, residents, choice.teams, {}, SolverParams(time_limit_s=60.0),
             5.0, time.monotonic() + 0.5, StopFlag(), workers, every_group=True)
     assert clock_ended and time.monotonic() - started < 10
@@ -278,7 +278,7 @@ def test_two_workers_give_a_checked_roster_that_repeats_byte_for_byte(
     # one take the path of a district or a city. (Two such parts would be joined into one,
     # so the twins keep the sizes of parts solved side by side.)
     if layout == "one":
-        monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+        monkeypatch.setattr(partition, "PARALLEL_RESIDENTS", 20)
     monkeypatch.setattr(teams, "BLOCK", 10)
     scenario = read_scenario(twin_stations if layout == "twin" else STATION)
     folders, messages = [], []
@@ -298,9 +298,9 @@ def city_path(monkeypatch):
     """The sizes from which a part takes the city's path, made small enough for the
     bundled station: candidate teams and alone bound on the workers, the priced bound on
     another process beside the repairs."""
-    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
-    monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
-    monkeypatch.setattr(engine, "INTEGER_BOUND_PAIRS", 50)
+    monkeypatch.setattr(partition, "PARALLEL_RESIDENTS", 20)
+    monkeypatch.setattr(budgets, "CONTESTED_BOUND_PAIRS", 100)
+    monkeypatch.setattr(budgets, "INTEGER_BOUND_PAIRS", 50)
     monkeypatch.setattr(teams, "BLOCK", 10)
 
 
@@ -317,7 +317,7 @@ def test_a_part_on_the_workers_gets_the_priced_bound_beside_its_repairs(tmp_path
     steps, target = re.search(r"\((\d+) steps\), sized by the objective ([\d,.]+)$",
                               sized_by[0]).groups()
     steps, target = int(steps), float(target.replace(",", ""))
-    assert steps == engine.PRICED_STEPS  # the time left holds them all
+    assert steps == budgets.PRICED_STEPS  # the time left holds them all
     assert target >= result.objective
     problem = result.problem
     options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
@@ -393,7 +393,7 @@ def test_a_priced_bound_given_up_at_the_limit_keeps_the_best_it_had_found(statio
                                                                           monkeypatch):
     problem, options, residents, _ = station
     monkeypatch.setattr(engine, "lagrangian_bound", _found_then_slow)
-    monkeypatch.setattr(engine, "CONTESTED_BOUND_PAIRS", 100)
+    monkeypatch.setattr(budgets, "CONTESTED_BOUND_PAIRS", 100)
     beside = engine._PricedBeside(problem, options, residents,
                                   engine._pair_count(options, residents),
                                   time.monotonic() + 1.0)
@@ -496,13 +496,13 @@ def test_parts_finished_when_the_limit_passes_are_kept_behind_a_larger_one_still
 
 
 def test_parts_that_together_reach_the_workers_size_are_joined_and_tiny_ones_kept():
-    size = engine.PARALLEL_RESIDENTS
+    size = partition.PARALLEL_RESIDENTS
     tiny, large = [[0, 1]], [list(range(10, 10 + size // 2)), list(range(5000, 5000 + size // 2))]
-    joined = engine._joined_for_workers([large[1], tiny[0], large[0]])
+    joined = partition.joined_for_workers([large[1], tiny[0], large[0]])
     assert joined == [sorted(large[0] + large[1]), tiny[0]]
     # Too few residents to use the workers in one part: parts stay side by side.
-    assert engine._joined_for_workers([large[0], tiny[0]]) == [large[0], tiny[0]]
-    assert engine._joined_for_workers([large[0][:100], large[1][:100]]) == [
+    assert partition.joined_for_workers([large[0], tiny[0]]) == [large[0], tiny[0]]
+    assert partition.joined_for_workers([large[0][:100], large[1][:100]]) == [
         large[0][:100], large[1][:100]]
 
 
@@ -521,7 +521,7 @@ def _three_parts():
 
 @needs_fork
 def test_parts_joined_for_the_workers_give_a_checked_repeatable_roster(monkeypatch, tmp_path):
-    monkeypatch.setattr(engine, "PARALLEL_RESIDENTS", 20)
+    monkeypatch.setattr(partition, "PARALLEL_RESIDENTS", 20)
     s = _three_parts()
     said = []
     first = matcher.solve(s, time_limit_s=30, workers=2, progress=said.append)
