@@ -12,6 +12,7 @@ from matcher.objective import unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
 from matcher.solvers import teams
+from matcher.solvers.plans import resident_plans
 from matcher.solvers.priced_start import priced_choice
 from tests.scenarios import BASE_LAT, BASE_LON, scenario
 
@@ -22,7 +23,7 @@ def plans_of(s):
     problem = matcher.solve(s, method="greedy").problem
     options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
     residents = list(range(problem.n_residents))
-    plans = [plan for r in residents for plan in teams.resident_plans(problem, options, r)]
+    plans = [plan for r in residents for plan in resident_plans(problem, options, r)]
     return problem, residents, plans
 
 

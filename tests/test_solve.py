@@ -304,7 +304,8 @@ def test_a_part_out_of_its_own_time_does_not_stop_the_whole_solve():
     from matcher.candidates import candidate_pairs as pairs_of
     from matcher.solvers.cpsat import SolverParams
     from matcher.solvers.engine import StopFlag
-    from matcher.solvers.teams import choose_teams, resident_plans
+    from matcher.solvers.plans import resident_plans
+    from matcher.solvers.teams import choose_teams
 
     s = read_scenario(ROOT / "scenarios" / "station" / "scenario.yaml")
     result = matcher.solve(s, method="greedy")

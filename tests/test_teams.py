@@ -8,7 +8,7 @@ from matcher.candidates import candidate_pairs
 from matcher.objective import preference_misses
 from matcher.options import visit_options
 from matcher.problem import compile_problem
-from matcher.solvers.teams import (
+from matcher.solvers.plans import (
     _score_alone,
     _score_team,
     candidate_pool,

@@ -22,6 +22,7 @@ from matcher.solvers.cpsat import SolverParams
 from matcher.solvers.engine import StopFlag
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.lagrange import lagrangian_bound
+from matcher.solvers.plans import resident_plans
 from matcher.solvers.pool import Workers, can_fork, workers_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def station(twin_stations):
     problem = matcher.solve(scenario, method="greedy").problem
     options = visit_options(problem, candidate_pairs(problem), range(problem.n_residents))
     residents = list(range(problem.n_residents))
-    plans = [plan for r in residents for plan in teams.resident_plans(problem, options, r)]
+    plans = [plan for r in residents for plan in resident_plans(problem, options, r)]
     return problem, options, residents, plans
 
 

@@ -52,10 +52,11 @@ from matcher.solvers.cpsat import SolverParams, solve_part
 from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.lagrange import lagrangian_bound
 from matcher.solvers.partition import independent_parts, joined_for_workers
+from matcher.solvers.plans import Plan, resident_plans, team_plan
 from matcher.solvers.pool import Pending, can_fork, shared_problem, workers_for
 from matcher.solvers.schedule import fill_teams, schedule_teams
 from matcher.solvers.search import improve, meets
-from matcher.solvers.teams import TIME_LIMIT, Plan, choose_teams, resident_plans, team_plan
+from matcher.solvers.teams import TIME_LIMIT, choose_teams
 
 # A part's integer relaxation is solved within this much of its time: a larger share on a
 # forked process beside the search than before it in one process.

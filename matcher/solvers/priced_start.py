@@ -27,7 +27,7 @@ from matcher.problem import MS_PER_HOUR, Problem
 from matcher.solvers.lagrange import PolyakSteps, least_in_groups, pushing
 
 if TYPE_CHECKING:
-    from matcher.solvers.teams import Plan
+    from matcher.solvers.plans import Plan
 
 PRICE_STEPS = 40
 TRY_EVERY = 10  # steps between two sets of prices tried
