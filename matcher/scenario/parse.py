@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from functools import partial
 from typing import Any
 
@@ -37,7 +37,7 @@ from matcher.scenario.model import (
 )
 from matcher.scenario.references import check_references
 from matcher.scenario.sources import DiskSource, MemorySource, SourceError, decode_text
-from matcher.scenario.tables import parse_table
+from matcher.scenario.tables import Table, convert_columns, parse_table
 
 FORMAT = "matcher/v1"
 TOP_LEVEL_KEYS = ("format", "extends", "name", "week_of", "config", "services", "stations",
@@ -92,6 +92,11 @@ PAIR_FIELDS = {"resident": Field(f.identifier, required=True),
 PAIR_ALIASES = {"resident_id": "resident", "volunteer_id": "volunteer"}
 ASSIGNMENT_EXTRA_COLUMNS = ("resident_name", "volunteer_name", "station_id", "distance_km",
                             "incumbent")
+
+
+# A volunteer's fields in the order `Volunteer` takes them (its source aside): the names of
+# `volunteer_fields`, by which a table read column by column makes each one.
+VOLUNTEER_FIELD_ORDER = tuple(item.name for item in fields(Volunteer) if item.name != "source")
 
 
 def volunteer_fields(config: Config) -> dict[str, Field]:
@@ -417,9 +422,19 @@ class _ScenarioParser:
                        required_columns: tuple[str, ...], aliases: dict | None = None,
                        extra_columns: tuple[str, ...] = ()) -> tuple[list, frozenset]:
         """The records of an entity list written inline or as `{file: x.csv}`."""
+        source = self.entity_source(top, key, kind, csv_fields, required_columns, aliases,
+                                    extra_columns)
+        if isinstance(source, Table):
+            return list(source.rows), source.absent_columns
+        return source, frozenset()
+
+    def entity_source(self, top: LocatedMap, key: str, kind: str, csv_fields: Mapping,
+                      required_columns: tuple[str, ...], aliases: dict | None = None,
+                      extra_columns: tuple[str, ...] = ()) -> list[Record] | Table:
+        """An entity list's table, if written as `{file: x.csv}`, else its records."""
         value = top.get(key)
         if value is None:
-            return [], frozenset()
+            return []
         if isinstance(value, LocatedList):
             records = []
             for index, item in enumerate(value):
@@ -428,14 +443,14 @@ class _ScenarioParser:
                 else:
                     self.problem(self.path, value.line_of(index), f"{kind} #{index + 1}", None,
                                  f"is not a mapping of {kind} fields")
-            return records, frozenset()
+            return records
         if isinstance(value, LocatedMap) and "file" in value:
             table = self.load_table(key, value, "file", csv_fields, required_columns,
                                     aliases, extra_columns)
-            return (list(table.rows), table.absent_columns) if table else ([], frozenset())
+            return table if table is not None else []
         self.problem(self.path, top.line_of(key), None, key,
                      f"is not a list of {kind}s or {{file: {key}.csv}}")
-        return [], frozenset()
+        return []
 
     def load_table(self, key: str, spec: LocatedMap, file_key: str,
                    csv_fields: Mapping, required_columns: tuple[str, ...],
@@ -684,7 +699,14 @@ class _ScenarioParser:
                         base: tuple[Volunteer, ...] = ()) -> tuple[Volunteer, ...]:
         schema = volunteer_fields(config)
         required = tuple(k for k, v in schema.items() if v.required)
-        records, absent = self.entity_records(top, "volunteers", "volunteer", schema, required)
+        source = self.entity_source(top, "volunteers", "volunteer", schema, required)
+        if isinstance(source, Table):
+            columns = convert_columns(source, schema)
+            if columns is not None:
+                return _volunteers_from_columns(source, columns)
+            records, absent = list(source.rows), source.absent_columns
+        else:
+            records, absent = source, frozenset()
         base_by_id = {volunteer.id: volunteer for volunteer in base}
         volunteers = []
         for index, record in enumerate(records):
@@ -719,6 +741,14 @@ class _ScenarioParser:
                 pairs.append(Pair(data["resident"], data["volunteer"],
                                   source=_location(record.file, record.line)))
         return tuple(pairs)
+
+
+def _volunteers_from_columns(table: Table, columns: Mapping[str, list]) -> tuple[Volunteer, ...]:
+    """Volunteers made from a table's converted columns (see `convert_columns`), each as
+    reading its row alone makes it."""
+    ordered = [columns[name] for name in VOLUNTEER_FIELD_ORDER]
+    return tuple(Volunteer(*values, source=_location(table.file, line))
+                 for *values, line in zip(*ordered, table.lines, strict=True))
 
 
 def _partial(schema: Mapping[str, Field]) -> dict[str, Field]:
