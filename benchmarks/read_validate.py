@@ -4,6 +4,11 @@ Each measurement runs in a fresh process (so peak memory is that of reading alon
 generate the preset once, then read + validate it `--repeat` times and report the median.
 
     python benchmarks/read_validate.py [--presets district city] [--repeat 3]
+    python benchmarks/read_validate.py --presets city --volunteers 300000 1473700
+    python benchmarks/read_validate.py --scenarios path/to/scenario.yaml ...
+
+`--volunteers` generates the city preset's residents beside that many volunteers (the
+scheme's registry holds 1,473,700); `--scenarios` measures scenarios already written.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ def measure(path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--presets", nargs="+", default=["district", "city"])
+    parser.add_argument("--volunteers", type=int, nargs="+", default=[],
+                        help="also the city preset beside this many volunteers")
+    parser.add_argument("--scenarios", nargs="+", default=[], help="scenario files to read")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, python {platform.python_version()}, "
@@ -54,11 +62,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for preset in args.presets:
             path = write_scenario(Path(tmp) / preset, preset, seed=1, with_current=True)
-            runs = [measure(path) for _ in range(args.repeat)]
-            print(f"{preset:<10} {runs[0]['residents']:>9,} {runs[0]['volunteers']:>10,} "
-                  f"{statistics.median(r['read_s'] for r in runs):>7.2f} "
-                  f"{statistics.median(r['total_s'] for r in runs):>16.2f} "
-                  f"{statistics.median(r['peak_mib'] for r in runs):>9.0f}")
+            print_row(preset, [measure(path) for _ in range(args.repeat)])
+        for volunteers in args.volunteers:
+            path = write_scenario(Path(tmp) / f"city-{volunteers}", "city", seed=1,
+                                  volunteers=volunteers, with_current=True)
+            print_row("city", [measure(path) for _ in range(args.repeat)])
+        for scenario in args.scenarios:
+            print_row(Path(scenario).parent.name[:10] or "scenario",
+                      [measure(Path(scenario)) for _ in range(args.repeat)])
+
+
+def print_row(label: str, runs: list[dict]) -> None:
+    print(f"{label:<10} {runs[0]['residents']:>9,} {runs[0]['volunteers']:>10,} "
+          f"{statistics.median(r['read_s'] for r in runs):>7.2f} "
+          f"{statistics.median(r['total_s'] for r in runs):>16.2f} "
+          f"{statistics.median(r['peak_mib'] for r in runs):>9.0f}", flush=True)
 
 
 if __name__ == "__main__":
