@@ -47,7 +47,8 @@ def measure(path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--presets", nargs="+", default=["district", "city"])
+    parser.add_argument("--presets", nargs="*", default=["district", "city"],
+                        help="presets to generate and read (none: only --scenarios)")
     parser.add_argument("--volunteers", type=int, nargs="+", default=[],
                         help="also the city preset beside this many volunteers")
     parser.add_argument("--scenarios", nargs="+", default=[], help="scenario files to read")
