@@ -86,3 +86,23 @@ def test_a_priced_bound_short_of_time_takes_the_steps_that_fit_or_none():
     assert budgets.priced_steps(5.0, 8.0) == 50
     assert budgets.priced_steps(0.5, 8.0) == 0  # 5 steps are not worth starting
     assert budgets.priced_steps(-1.0, 8.0) == 0
+
+
+def test_a_registry_sized_solve_keeps_its_compiling_out_of_its_budgets():
+    from matcher.api import (
+        COMPILE_SECONDS_PER_VOLUNTEER,
+        REPORT_SECONDS_PER_ENTITY,
+        REPORT_SHARE,
+        step_budget_seconds,
+    )
+
+    # The city preset keeps its margin (15 s of 90), as do smaller scenarios.
+    assert step_budget_seconds(90.0, 15_000, 60_000) == pytest.approx(75.0)
+    assert step_budget_seconds(60.0, 1_000, 4_000) == pytest.approx(59.0)
+    # Beside the scheme's 1,473,700 volunteers, the budgets fit in what the clock leaves
+    # once the reports' reserve and the compiling (9-15 s there) are taken off.
+    residents, volunteers = 15_000, 1_473_700
+    reserve = min(REPORT_SHARE * 90.0, REPORT_SECONDS_PER_ENTITY * (residents + volunteers))
+    compiling = COMPILE_SECONDS_PER_VOLUNTEER * volunteers
+    assert compiling >= 14.0
+    assert step_budget_seconds(90.0, residents, volunteers) <= 90.0 - reserve - compiling
