@@ -190,8 +190,15 @@ def compile_problem(scenario: Scenario) -> Problem:
                             + [r.prefer.languages for r in residents])
     patterns: dict[tuple[Window, ...], int] = {}
 
+    by_identity: dict[int, int] = {}
+
     def pattern(windows: tuple[Window, ...]) -> int:
-        return patterns.setdefault(windows, len(patterns))
+        # Entities read from one table share each distinct cell's windows: looked up by
+        # identity first, a registry's volunteers need not hash theirs one by one.
+        index = by_identity.get(id(windows))
+        if index is None:
+            index = by_identity[id(windows)] = patterns.setdefault(windows, len(patterns))
+        return index
 
     needs = [(i, need) for i, r in enumerate(residents) for need in r.needs]
     travel = scenario.config.travel

@@ -7,6 +7,8 @@ a visit lies inside one of the need's windows and inside the volunteer's availab
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,3 +78,21 @@ def test_start_minutes_are_those_where_both_sides_are_free(needs, availabilities
                        if option is not None else set())
                 assert got == expected, (n, v, day)
         assert useful[v] == expected_any, v
+
+
+def test_equal_windows_written_apart_or_shared_make_one_pattern():
+    # Windows read from one table cell are one object, shared; written twice in YAML they
+    # are two equal ones. Either way they are one pattern, and different ones are not.
+    s = scenario([{"needs": [{"service": "companionship", "duration_min": 60,
+                              "windows": ["Mon-Fri 09:00-12:00"]}]}],
+                 [{"id": "V1", "availability": ["Mon-Fri 09:00-12:00"]},
+                  {"id": "V2", "availability": ["Mon-Fri 09:00-12:00"]},
+                  {"id": "V3", "availability": ["Sat 09:00-12:00"]}])
+    shared = s.volunteers[0].availability
+    s = replace(s, volunteers=(*s.volunteers, replace(s.volunteers[0], id="V4")))
+    assert s.volunteers[3].availability is shared
+    problem = compile_problem(s)
+    patterns = problem.volunteer_window_pattern.tolist()
+    assert patterns[0] == patterns[1] == patterns[3] == problem.need_window_pattern[0]
+    assert patterns[2] != patterns[0]
+    assert len(problem.window_patterns) == 2
