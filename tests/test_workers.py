@@ -171,11 +171,12 @@ def test_candidate_teams_found_on_workers_equal_those_found_here(station, twin_s
     greedy = matcher.solve(read_scenario(twin_stations), method="greedy").solution
     chunks = [residents[i:i + 7] for i in range(0, len(residents), 7)]
     with workers_for(problem, options, 2) as pool:
-        found = pool.submit(engine._plans_of, [(chunk, float("inf")) for chunk in chunks])
+        found = pool.submit(engine._plans_of, [(chunk, float("inf"), quick)
+                                               for quick in (True, False) for chunk in chunks])
         forked, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag(),
                                            float("inf"))
     assert not late
-    assert forked == plans
+    assert forked == plans  # the full plans only, where all were found in time
 
 
 @needs_fork
@@ -200,7 +201,8 @@ def test_chunks_past_their_deadline_keep_the_greedy_teams(station, twin_stations
     greedy_teams = engine._teams_of(greedy)
     chunks = [residents[:10], residents[10:]]
     with workers_for(problem, options, 1) as here:
-        found = here.submit(engine._plans_of, [(chunks[0], float("inf")), (chunks[1], 0.0)])
+        found = here.submit(engine._plans_of, [(chunks[0], float("inf"), False),
+                                               (chunks[1], 0.0, False)])
         mixed, late = engine._plans_found(problem, options, chunks, found, greedy, StopFlag(),
                                           float("inf"))
     assert late
@@ -208,6 +210,32 @@ def test_chunks_past_their_deadline_keep_the_greedy_teams(station, twin_stations
         p for p in plans if p.resident in chunks[0]]
     assert {p.resident: p.team for p in mixed if p.resident in chunks[1]} == {
         r: greedy_teams[r] for r in chunks[1] if r in greedy_teams}
+
+
+def test_chunks_whose_full_plans_are_cut_keep_their_quick_plans_and_greedy_teams(
+        station, twin_stations):
+    problem, options, residents, plans = station
+    greedy = matcher.solve(read_scenario(twin_stations), method="greedy").solution
+    greedy_teams = engine._teams_of(greedy)
+    chunks = [residents[:10], residents[10:]]
+    tasks = [(chunks[0], float("inf"), True), (chunks[1], float("inf"), True),
+             (chunks[0], float("inf"), False), (chunks[1], 0.0, False)]
+    with workers_for(problem, options, 1) as here:
+        mixed, late = engine._plans_found(problem, options, chunks,
+                                          here.submit(engine._plans_of, tasks), greedy,
+                                          StopFlag(), float("inf"))
+    assert late
+    assert [p for p in mixed if p.resident in chunks[0]] == [
+        p for p in plans if p.resident in chunks[0]]
+    cut = [p for p in mixed if p.resident in chunks[1]]
+    quick = [p for r in chunks[1] for p in resident_plans(problem, options, r, quick=True)]
+    assert cut[:len(quick)] == quick
+    assert len(quick) < len([p for p in plans if p.resident in chunks[1]])
+    for r in chunks[1]:
+        teams_of_r = [p.team for p in cut if p.resident == r]
+        assert len(teams_of_r) == len(set(teams_of_r))
+        if r in greedy_teams:
+            assert greedy_teams[r] in teams_of_r
 
 
 @needs_fork

@@ -518,7 +518,12 @@ def _teams_then_search(problem: Problem, options: NeedOptions, part: list[int],
         # a slower run missed it).
         chunks = [part[i:i + PLAN_CHUNK] for i in range(0, len(part), PLAN_CHUNK)]
         plan_deadline = started + PLAN_SHARE * params.time_limit_s
-        found = workers.submit(_plans_of, [(chunk, plan_deadline) for chunk in chunks])
+        # On workers, every chunk's quick plans come first, then its full ones: a limit
+        # that cuts the full plans leaves the residents not reached a few good teams each.
+        # A solve not cut uses the full plans only, so its roster is the same either way.
+        passes = (True, False) if workers.forked else (False,)
+        found = workers.submit(_plans_of, [(chunk, plan_deadline, quick) for quick in passes
+                                           for chunk in chunks])
         alone = workers.submit(_alone_bounds_of, chunks) if alone_early else None
         greedy = greedy_roster(problem, options, part)
         greedy_value = evaluate(problem, greedy).objective
@@ -638,30 +643,39 @@ def _waiting(say: Progress, stop: StopFlag, what: str, detail: str,
 def _plans_found(problem: Problem, options: NeedOptions, chunks: list[list[int]],
                  found: Pending, greedy: Solution, stop: StopFlag,
                  deadline: float) -> tuple[list[Plan], bool]:
-    """Candidate teams of every resident, chunk by chunk. A chunk not begun by its deadline
-    (or any, once the solve is interrupted, or if they are not all in by the part's
-    `deadline`, a worker lost) keeps the greedy roster's teams as its only plans, so the
-    limit is kept at any size. Says whether that happened."""
-    results = (found.get(lambda: stop.reason is not None or time.monotonic() > deadline)
-               or [None] * len(chunks))
+    """Candidate teams of every resident, chunk by chunk: its full plans, found after
+    every chunk's quick ones where there are workers. A chunk whose full plans were not
+    begun by their deadline (or any, once the solve is interrupted, or if they are not all
+    in by the part's `deadline`, a worker lost) keeps its quick plans, if found, with the
+    greedy roster's teams, so the limit is kept at any size. Says whether that happened."""
+    results = found.get(lambda: stop.reason is not None or time.monotonic() > deadline)
+    if results is None:
+        results = [None] * len(chunks)
+    full = results[-len(chunks):] if chunks else []
+    quick = results[:-len(chunks)] if len(results) > len(chunks) else [None] * len(chunks)
     greedy_teams = _teams_of(greedy)
     plans: list[Plan] = []
-    for chunk, chunk_plans in zip(chunks, results, strict=True):
+    for chunk, chunk_plans, quick_plans in zip(chunks, full, quick, strict=True):
         if chunk_plans is not None:
             plans.extend(chunk_plans)
             continue
-        plans.extend(team_plan(problem, options, r, greedy_teams[r])
-                     for r in chunk if r in greedy_teams)
-    return plans, any(chunk_plans is None for chunk_plans in results)
+        found_teams = set()
+        if quick_plans is not None:
+            plans.extend(quick_plans)
+            found_teams = {(plan.resident, plan.team) for plan in quick_plans}
+        plans.extend(team_plan(problem, options, r, greedy_teams[r]) for r in chunk
+                     if r in greedy_teams and (r, greedy_teams[r]) not in found_teams)
+    return plans, any(chunk_plans is None for chunk_plans in full)
 
 
-def _plans_of(task: tuple[list[int], float]) -> list[Plan] | None:
-    """A chunk's candidate teams, or None if its deadline has passed before it begins."""
-    residents, deadline = task
+def _plans_of(task: tuple[list[int], float, bool]) -> list[Plan] | None:
+    """A chunk's candidate teams (quick ones, or full), or None if its deadline has passed
+    before it begins."""
+    residents, deadline, quick = task
     if time.monotonic() > deadline:
         return None
     problem, options = shared_problem()
-    return [plan for r in residents for plan in resident_plans(problem, options, r)]
+    return [plan for r in residents for plan in resident_plans(problem, options, r, quick)]
 
 
 def _alone_bounds_of(residents: list[int]) -> list[float]:
