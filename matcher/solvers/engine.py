@@ -648,11 +648,11 @@ def _plans_found(problem: Problem, options: NeedOptions, chunks: list[list[int]]
     begun by their deadline (or any, once the solve is interrupted, or if they are not all
     in by the part's `deadline`, a worker lost) keeps its quick plans, if found, with the
     greedy roster's teams, so the limit is kept at any size. Says whether that happened."""
-    results = found.get(lambda: stop.reason is not None or time.monotonic() > deadline)
-    if results is None:
-        results = [None] * len(chunks)
-    full = results[-len(chunks):] if chunks else []
-    quick = results[:-len(chunks)] if len(results) > len(chunks) else [None] * len(chunks)
+    count = len(chunks)
+    results = (found.get(lambda: stop.reason is not None or time.monotonic() > deadline)
+               or [None] * count)
+    quick, full = ((results[:count], results[count:]) if len(results) > count
+                   else ([None] * count, results))
     greedy_teams = _teams_of(greedy)
     plans: list[Plan] = []
     for chunk, chunk_plans, quick_plans in zip(chunks, full, quick, strict=True):
