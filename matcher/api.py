@@ -153,8 +153,8 @@ def solve(scenario: Scenario | str | os.PathLike, config: Mapping | None = None,
 
 def step_budget_seconds(limit: float, residents: int, volunteers: int) -> float:
     """The seconds a solve's step budgets are sized for, from its limit and size alone: the
-    limit less a margin that grows with the scenario, up to a quarter of the limit, and
-    less the compiling too where that is more."""
+    limit less a margin of 0.2 ms a resident and volunteer, but no more than a quarter of
+    the limit and the compiling's estimate (10 µs a volunteer) together."""
     kept_back = min(REPORT_SHARE * limit + COMPILE_SECONDS_PER_VOLUNTEER * volunteers,
                     BUDGET_KEPT_PER_ENTITY * (residents + volunteers))
     return limit - kept_back
