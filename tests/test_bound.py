@@ -3,6 +3,7 @@ lifts it to the exact optimum, which CP-SAT proves on the same scenario."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -246,6 +247,19 @@ def test_a_team_of_two_cannot_staff_three_volunteers_days():
     optimum, _, alone = bounds(scenario([{"team_size": 2, "needs": needs}], volunteers))
     assert alone == pytest.approx(1000)  # each need taking its own volunteer would give 0
     assert alone <= optimum < 1000 + 100  # the rest is fairness
+
+
+def test_a_team_bound_with_distance_weighed_zero_is_a_number():
+    # A team's candidate who cannot make a need is priced out at an infinite distance;
+    # with distance weighed 0 that must still rule them out, not make the cost undefined
+    # (0 times infinity), nor print a warning in the middle of a solve.
+    volunteers = [{"id": "V1"}, {"id": "V2"},
+                  {"id": "V3", "availability": ["Sat-Sun 18:00-20:00"]}]
+    s = scenario([{"team_size": 2}], volunteers, config={"weights": {"distance_km": 0}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimum, _, alone = bounds(s)
+    assert 0 <= alone <= optimum + SOLVED
 
 
 def test_a_member_without_the_hours_for_two_needs_makes_one():
