@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 import matcher
 from matcher.candidates import candidate_pairs
 from matcher.check import check_roster
+from matcher.generate import write_scenario
 from matcher.objective import evaluate, unserved_cost
 from matcher.options import visit_options
 from matcher.scenario import read_scenario
@@ -24,6 +27,7 @@ from matcher.solvers.greedy import greedy_roster
 from matcher.solvers.lagrange import lagrangian_bound
 from matcher.solvers.plans import resident_plans
 from matcher.solvers.pool import Workers, can_fork, workers_for
+from tests.test_solve import solved_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 STATION = ROOT / "scenarios" / "station" / "scenario.yaml"
@@ -331,6 +335,28 @@ def city_path(monkeypatch):
     monkeypatch.setattr(budgets, "CONTESTED_BOUND_PAIRS", 100)
     monkeypatch.setattr(budgets, "INTEGER_BOUND_PAIRS", 50)
     monkeypatch.setattr(teams, "BLOCK", 10)
+
+
+@needs_fork
+@solved_examples(5)
+@given(seed=st.integers(0, 2**16), residents=st.integers(25, 70),
+       volunteers_each=st.sampled_from([0.3, 1.5, 4.0]), with_current=st.booleans(),
+       limit=st.sampled_from([2, 6]))
+def test_generated_stations_on_the_city_path_give_rosters_that_keep_the_rules(
+        tmp_path_factory, city_path, seed, residents, volunteers_each, with_current, limit):
+    # The city's path (candidate teams and bounds on the workers, blocks of ten, the
+    # priced bound beside the repairs), whole or cut short by the limit, on generated
+    # stations short of volunteers or rich in them: every roster keeps the hard rules,
+    # and its bound stays below it.
+    folder = tmp_path_factory.mktemp("generated")
+    path = write_scenario(folder, "station", seed, residents=residents,
+                          volunteers=max(1, round(residents * volunteers_each)),
+                          with_current=with_current)
+    scenario = read_scenario(path)
+    result = matcher.solve(scenario, time_limit_s=limit, workers=2)
+    assert check_roster(scenario, result.write(folder / "roster")) == []
+    bound = result.summary["bound"]
+    assert bound is None or bound <= result.objective + 1e-6
 
 
 @needs_fork
