@@ -7,7 +7,10 @@ and how time, memory, coverage and gap grow with the number of residents.
 
 Each run is a fresh process (so peak memory is its own; `peak MiB` is the solving process,
 `worker MiB` the largest forked worker's resident size, which counts the pages it still
-shares with the solving process, so the two added up overstate the total), solving a scenario the generator
+shares with the solving process, so the two added up overstate the total; `total MiB` is
+the peak of all the run's processes together, each page shared between them counted once
+(their proportional set sizes, sampled every quarter second; Linux only, `-` elsewhere)),
+solving a scenario the generator
 writes (`city` preset: about 15,000 residents and 60,000 volunteers; for the scale curve the
 same preset with the given residents and 4 volunteers each; with `--volunteers`, the preset's
 residents beside that many volunteers, up to the scheme's whole registry). `read s` is the
@@ -99,15 +102,53 @@ def run(method: str, scenario_path: Path, time_limit: float, out: Path,
     command = [sys.executable, __file__, "--worker", method, str(scenario_path),
                str(time_limit), str(out)]
     started = time.perf_counter()
-    try:
-        done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=time_limit + extra_s, check=False)
-    except subprocess.TimeoutExpired:
-        return {"method": method, "failed": f"stopped after {time.perf_counter() - started:.0f} s"}
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return {"method": method, "failed": f"exit {done.returncode}: {last[:60]}"}
-    return {"method": method, **json.loads(done.stdout.strip().splitlines()[-1])}
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
+        total = 0
+        while process.poll() is None:
+            if time.perf_counter() - started > time_limit + extra_s:
+                process.kill()
+                process.wait()
+                return {"method": method,
+                        "failed": f"stopped after {time.perf_counter() - started:.0f} s"}
+            total = max(total, tree_pss_bytes(process.pid) or 0)
+            time.sleep(0.25)
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read(), stderr.read()
+    if process.returncode != 0:
+        last = (err.strip().splitlines() or ["?"])[-1]
+        return {"method": method, "failed": f"exit {process.returncode}: {last[:60]}"}
+    return {"method": method, "total_mib": total / 2**20 if total else None,
+            **json.loads(out.strip().splitlines()[-1])}
+
+
+def tree_pss_bytes(pid: int) -> int | None:
+    """The proportional set size of process `pid` and its descendants, summed: each page
+    shared after a fork counted once in all. None where /proc does not tell."""
+    proc = Path("/proc")
+    if not (proc / str(pid) / "smaps_rollup").exists():
+        return None
+    children: dict[int, list[int]] = {}
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # the process ended while we looked
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            rollup = (proc / str(current) / "smaps_rollup").read_text()
+        except OSError:  # ended while we looked
+            continue
+        total += sum(int(line.split()[1]) * 1024 for line in rollup.splitlines()
+                     if line.startswith("Pss:"))
+    return total
 
 
 def generated(folder: Path, seed: int, residents: int | None = None,
@@ -123,7 +164,7 @@ def generated(folder: Path, seed: int, residents: int | None = None,
 
 def print_table(rows: list[dict], first: str) -> None:
     header = (f"{first:>10} {'method':<7} {'read s':>6} {'wall s':>7} {'peak MiB':>9} "
-              f"{'worker MiB':>10} "
+              f"{'worker MiB':>10} {'total MiB':>9} "
               f"{'coverage':>9} "
               f"{'objective':>13} {'bound':>13} {'gap':>7} {'status':<11} {'violations':>10}")
     print(header)
@@ -134,9 +175,11 @@ def print_table(rows: list[dict], first: str) -> None:
             continue
         bound = f"{row['bound']:,.0f}" if row["bound"] is not None else "-"
         gap = f"{row['gap']:.1%}" if row["gap"] is not None else "-"
+        total = f"{row['total_mib']:,.0f}" if row.get("total_mib") else "-"
         print(f"{row['key']:>10} {row['method']:<7} {row['read_s']:>6.1f} {row['wall_s']:>7.1f} "
               f"{row['peak_mib']:>9,.0f} "
-              f"{row['worker_mib']:>10,.0f} {row['coverage']:>9.1%} {row['objective']:>13,.0f} "
+              f"{row['worker_mib']:>10,.0f} {total:>9} "
+              f"{row['coverage']:>9.1%} {row['objective']:>13,.0f} "
               f"{bound:>13} {gap:>7} "
               f"{row['status']:<11} {row['violations']:>10}", flush=True)
 
