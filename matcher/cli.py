@@ -68,6 +68,7 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", help="scenario YAML file")
     validate.add_argument("--config", action="append", default=[], metavar="FILE",
                           help="config file merged over the scenario's own (repeatable)")
+    validate.add_argument("--quiet", action="store_true", help="print no progress")
     validate.set_defaults(run=_run_validate)
 
     check = commands.add_parser(
@@ -78,6 +79,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("roster_dir", help="roster folder (assignments.csv, visits.csv, ...)")
     check.add_argument("--config", action="append", default=[], metavar="FILE",
                        help="config file the roster was solved with (repeatable)")
+    check.add_argument("--quiet", action="store_true", help="print no progress")
     check.set_defaults(run=_run_check)
 
     generate = commands.add_parser(
@@ -115,7 +117,6 @@ def _run_solve(args: argparse.Namespace) -> int:
 
     from matcher.api import solve
     from matcher.output import write_folder
-    from matcher.scenario import read_scenario
     from matcher.solvers.engine import StopFlag
     from matcher.terminal import solve_report
 
@@ -134,15 +135,7 @@ def _run_solve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"matcher solve: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not args.quiet:
-        # A registry of a million volunteers takes most of a minute to read.
-        print(f"reading {args.scenario} ...", file=sys.stderr, flush=True)
-    reading = time.monotonic()
-    scenario = read_scenario(args.scenario, tuple(args.config))
-    if not args.quiet:
-        print(f"read {len(scenario.residents):,} residents and {len(scenario.volunteers):,} "
-              f"volunteers in {time.monotonic() - reading:.1f}s; solving (the time limit "
-              "counts from here)", file=sys.stderr, flush=True)
+    scenario = _read_saying(args, "solving (the time limit counts from here)")
     overrides = {key: value for key, value in (("time_limit_s", args.time_limit),
                                                ("seed", args.seed), ("workers", args.workers))
                  if value is not None}
@@ -212,21 +205,37 @@ def _settings_from(assignments: list[str]) -> dict | None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     from matcher.report import validation_report
-    from matcher.scenario import read_scenario
 
-    scenario = read_scenario(args.scenario, tuple(args.config))
+    scenario = _read_saying(args, "finding who can serve whom")
     print(validation_report(scenario))
     return EXIT_OK
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from matcher.check import check_roster, format_report
-    from matcher.scenario import read_scenario
 
-    scenario = read_scenario(args.scenario, tuple(args.config))
+    scenario = _read_saying(args, f"checking the roster in {args.roster_dir}")
     violations = check_roster(scenario, args.roster_dir)
     sys.stdout.write(format_report(violations))
     return EXIT_VIOLATIONS if violations else EXIT_OK
+
+
+def _read_saying(args: argparse.Namespace, next_step: str):
+    """The scenario `args` names, read and validated, saying so on stderr unless quiet: a
+    registry of a million volunteers takes most of a minute to read."""
+    import time
+
+    from matcher.scenario import read_scenario
+
+    if not args.quiet:
+        print(f"reading {args.scenario} ...", file=sys.stderr, flush=True)
+    reading = time.monotonic()
+    scenario = read_scenario(args.scenario, tuple(args.config))
+    if not args.quiet:
+        print(f"read {len(scenario.residents):,} residents and {len(scenario.volunteers):,} "
+              f"volunteers in {time.monotonic() - reading:.1f}s; {next_step}",
+              file=sys.stderr, flush=True)
+    return scenario
 
 
 def _run_generate(args: argparse.Namespace) -> int:

@@ -15,7 +15,11 @@ TINY = ROOT / "scenarios" / "tiny" / "scenario.yaml"
 
 def test_validate_reports_on_a_valid_scenario(capsys):
     assert main(["validate", str(TINY)]) == 0
-    out = capsys.readouterr().out
+    printed = capsys.readouterr()
+    out = printed.out
+    # The report on stdout; what is being done, on stderr.
+    assert printed.err.startswith(f"reading {TINY} ...\nread 3 residents and 4 volunteers")
+    assert "The scenario is valid." not in printed.err
     assert "The scenario is valid." in out
     assert "Residents: 3" in out
     assert "Needs: 4, asking 6 visits" in out

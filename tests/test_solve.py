@@ -81,13 +81,22 @@ def test_cli_solve_writes_a_roster_that_check_accepts(tmp_path, capsys):
     assert "candidate pairs" in printed.err  # progress goes to stderr
     assert "read 3 residents and 4 volunteers in" in printed.err  # before the clock starts
     assert main(["check", str(TINY), str(out)]) == 0
-    assert "valid" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "valid" in printed.out
+    # A registry's reading takes most of a minute: the checker says what it is doing too.
+    assert f"reading {TINY} ...\nread 3 residents and 4 volunteers in" in printed.err
+    assert f"checking the roster in {out}" in printed.err
 
 
-def test_cli_solve_quiet_prints_nothing(tmp_path, capsys):
+def test_cli_quiet_prints_no_progress(tmp_path, capsys):
     assert main(["solve", str(TINY), "-o", str(tmp_path / "r"), "--quiet"]) == 0
     printed = capsys.readouterr()
     assert printed.out == "" and printed.err == ""
+    assert main(["check", str(TINY), str(tmp_path / "r"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["validate", str(TINY), "--quiet"]) == 0
+    printed = capsys.readouterr()
+    assert "The scenario is valid." in printed.out and printed.err == ""
 
 
 def test_cli_check_reports_a_broken_roster(tmp_path, capsys):
