@@ -106,3 +106,18 @@ def test_a_registry_sized_solve_keeps_its_compiling_out_of_its_budgets():
     compiling = COMPILE_SECONDS_PER_VOLUNTEER * volunteers
     assert compiling >= 14.0
     assert step_budget_seconds(90.0, residents, volunteers) <= 90.0 - reserve - compiling
+
+
+def test_only_the_bounds_worked_out_after_the_search_are_kept_off_its_clock():
+    # City preset in one process: 2.04 M candidate pairs, about 500,000 of them the teams'.
+    pairs, team_pairs = 2_043_242, 498_382
+    # Its alone bound is worked out before the search, on the search's clock: only the
+    # priced bound, worked out after, is kept off it (with the alone bound's 11 s kept
+    # off too, a 60 s limit left a search clock that ended before the alone bound did).
+    assert budgets.kept_after_search(pairs, 46.0, False, team_pairs) == pytest.approx(
+        budgets.priced_seconds(pairs, team_pairs))
+    # On the workers, the priced bound runs beside the repairs: nothing is kept.
+    assert budgets.kept_after_search(pairs, 46.0, True, team_pairs) == 0.0
+    # A part small enough for the contested relaxation works it out after its search.
+    kept = budgets.kept_after_search(20_000, 40.0, False, 5_000)
+    assert kept == pytest.approx(budgets.bound_seconds(20_000, 40.0)) and kept > 0

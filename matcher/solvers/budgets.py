@@ -136,6 +136,23 @@ def bound_seconds(pairs: int, budget: float) -> float:
     return min(INTEGER_BOUND_SECONDS, BOUND_SHARE * budget)
 
 
+def kept_after_search(pairs: int, budget: float, alone_early: bool, team_pairs: int) -> float:
+    """Seconds kept off a part's search clock (of `budget` seconds) for the bounds worked
+    out after its search: the contested relaxation of a part up to that size, and the
+    priced bound of a larger part in one process. The priced bound's time comes off the
+    clock only, not off the step budget, so the roster is what it was without it. A part on
+    the workers (a city) keeps none: its budgets fill the limit more tightly, and its
+    priced bound runs only if time is left. A larger part's alone bound is worked out
+    before the search, on its clock, whose step budget leaves room for it (kept off the
+    clock as well, it left the one-worker city at 60 s a search clock that ended before
+    its alone bound did, and a `time limit` 16 s early)."""
+    if alone_early:
+        return 0.0
+    if pairs <= CONTESTED_BOUND_PAIRS:
+        return bound_seconds(pairs, budget)
+    return priced_seconds(pairs, team_pairs)
+
+
 def priced_seconds(pairs: int, team_pairs: int = 0) -> float:
     """Time the priced (Lagrangian) bound of a part too large for the contested relaxation
     takes, with `team_pairs` its teams priced too: kept off the clock of a part solved in

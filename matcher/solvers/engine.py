@@ -246,12 +246,9 @@ def _solve_one(problem: Problem, options: NeedOptions, part: list[int], params: 
                 steps - min(RELAXATION_SECONDS, share * steps), RELAXATION_FLOOR * steps))
     else:
         bound_seconds = 0.0 if alone_early else budgets.bound_seconds(pairs, params.time_limit_s)
-        # The priced bound's time comes off the clock only, not off the step budget, so the
-        # roster is what it was without it.
-        # A part on the workers (a city) keeps no time for it: its budgets fill the limit
-        # more tightly, and the priced bound only runs if time is left after the search.
-        clock_kept = bound_seconds + (0.0 if alone_early else budgets.priced_seconds(
-            pairs, _team_pair_count(problem, options, part)))
+        team_pairs = 0 if alone_early else _team_pair_count(problem, options, part)
+        clock_kept = budgets.kept_after_search(pairs, params.time_limit_s, alone_early,
+                                               team_pairs)
         search_params = replace(params, time_limit_s=max(params.time_limit_s - clock_kept,
                                                          0.5 * params.time_limit_s),
                                 budget_s=steps if alone_early else max(
