@@ -285,10 +285,10 @@ def _days_staffed(need: _NeedColumns, teams: np.ndarray) -> np.ndarray:
 def _cheapest_attendance(need: _NeedColumns, teams: np.ndarray, per_km: float) -> np.ndarray:
     """The least one visit of the need adds in distance and priced hours: its `together`
     cheapest members who could make it (inf where fewer could)."""
-    # A candidate who cannot make the need is inf on both; with distance weighed 0, the
-    # product alone would be 0 * inf, not a number.
-    per_candidate = np.where(need.usable, per_km * np.where(need.usable, need.km, 0.0)
-                             + need.price, np.inf)
+    # A candidate who cannot make the need is priced inf, and is at an inf distance too:
+    # that distance is left out, as with distance weighed 0 it would be 0 * inf, not a
+    # number.
+    per_candidate = per_km * np.where(need.usable, need.km, 0.0) + need.price
     each = np.sort(per_candidate[teams], axis=1)[:, :need.together]
     if each.shape[1] < need.together:
         return np.full(len(teams), np.inf)
